@@ -1,0 +1,138 @@
+/*
+ * asm.h - the one header every simdot .S file includes.
+ *
+ * One source serves ELF (Linux, BSD), Mach-O (macOS) and COFF (Windows): this header hides
+ * symbol decoration, function begin/end directives, the argument registers of the two x86-64
+ * calling conventions and the callee-saved registers Win64 adds, plus the notes a hardened ELF
+ * link expects (.note.GNU-stack, CET/IBT landing pads, BTI).
+ *
+ * x86-64 kernels are written in AT&T syntax against the System V argument registers
+ * (rdi, rsi, rdx, rcx, r8, r9). On Win64 the PROLOGUE macro moves the Microsoft argument
+ * registers and the fifth stack argument into those same registers and saves what Win64
+ * declares callee-saved (rdi, rsi, xmm6-xmm15); EPILOGUE restores them. A kernel therefore has
+ * one body for both ABIs and may freely clobber rax, rcx, rdx, rsi, rdi, r8-r11, all vector and
+ * opmask registers.
+ */
+#ifndef SIMDOT_ASM_H
+#define SIMDOT_ASM_H
+
+#if defined(__APPLE__)
+#  define SIMDOT_MACHO 1
+#  define SYM(name) _##name
+#elif defined(_WIN32) || defined(__CYGWIN__)
+#  define SIMDOT_COFF 1
+#  define SYM(name) name
+#else
+#  define SIMDOT_ELF 1
+#  define SYM(name) name
+#endif
+
+#if defined(__x86_64__) && (defined(_WIN32) || defined(__CYGWIN__))
+#  define SIMDOT_WIN64 1
+#endif
+
+/* Kernels are private to the addon: hide them from the dynamic symbol table where the format
+ * allows it, so they never collide with another library's symbols. */
+#if defined(SIMDOT_ELF)
+#  define SIMDOT_SYMBOL_TYPE(name) .hidden SYM(name); .type SYM(name), %function
+#  define SIMDOT_SYMBOL_SIZE(name) .size SYM(name), . - SYM(name)
+#elif defined(SIMDOT_MACHO)
+#  define SIMDOT_SYMBOL_TYPE(name) .private_extern SYM(name)
+#  define SIMDOT_SYMBOL_SIZE(name)
+#else
+#  define SIMDOT_SYMBOL_TYPE(name) .def SYM(name); .scl 2; .type 32; .endef
+#  define SIMDOT_SYMBOL_SIZE(name)
+#endif
+
+/* Landing pads for indirect calls: the dispatcher calls every kernel through a pointer. */
+#if defined(__x86_64__) && defined(__CET__)
+#  define SIMDOT_LANDING_PAD endbr64
+#elif defined(__aarch64__) && defined(__ARM_FEATURE_BTI_DEFAULT)
+#  define SIMDOT_LANDING_PAD hint 34 /* bti c */
+#else
+#  define SIMDOT_LANDING_PAD
+#endif
+
+#define FUNC_BEGIN(name)        \
+    .text;                      \
+    .globl SYM(name);           \
+    SIMDOT_SYMBOL_TYPE(name);   \
+    .p2align 5;                 \
+SYM(name):                      \
+    SIMDOT_LANDING_PAD
+
+#define FUNC_END(name) SIMDOT_SYMBOL_SIZE(name)
+
+#if defined(__x86_64__)
+
+/* PROLOGUE nargs / EPILOGUE: see the top of this file. Only nargs 3..6 are meaningful; the
+ * macro reads stack arguments 5 and 6 on Win64 when nargs asks for them. Vector registers
+ * xmm6-xmm15 are saved whole (their low 128 bits are what Win64 preserves; the upper bits of
+ * ymm/zmm6-15 and all of zmm16-31 are volatile there). */
+#if defined(SIMDOT_WIN64)
+.macro PROLOGUE nargs
+    pushq %rdi
+    pushq %rsi
+    subq $168, %rsp                 /* 10 x 16 bytes + 8 keeps rsp 16-byte aligned */
+    vmovdqu %xmm6,    0(%rsp)
+    vmovdqu %xmm7,   16(%rsp)
+    vmovdqu %xmm8,   32(%rsp)
+    vmovdqu %xmm9,   48(%rsp)
+    vmovdqu %xmm10,  64(%rsp)
+    vmovdqu %xmm11,  80(%rsp)
+    vmovdqu %xmm12,  96(%rsp)
+    vmovdqu %xmm13, 112(%rsp)
+    vmovdqu %xmm14, 128(%rsp)
+    vmovdqu %xmm15, 144(%rsp)
+    movq %rcx, %rdi
+    movq %rdx, %rsi
+    movq %r8,  %rdx
+    movq %r9,  %rcx
+    /* return address + 32-byte shadow space + 2 pushes + 168 */
+    .if \nargs >= 5
+    movq 224(%rsp), %r8
+    .endif
+    .if \nargs >= 6
+    movq 232(%rsp), %r9
+    .endif
+.endm
+.macro EPILOGUE
+    vmovdqu    0(%rsp), %xmm6
+    vmovdqu   16(%rsp), %xmm7
+    vmovdqu   32(%rsp), %xmm8
+    vmovdqu   48(%rsp), %xmm9
+    vmovdqu   64(%rsp), %xmm10
+    vmovdqu   80(%rsp), %xmm11
+    vmovdqu   96(%rsp), %xmm12
+    vmovdqu  112(%rsp), %xmm13
+    vmovdqu  128(%rsp), %xmm14
+    vmovdqu  144(%rsp), %xmm15
+    addq $168, %rsp
+    popq %rsi
+    popq %rdi
+.endm
+#else
+.macro PROLOGUE nargs
+.endm
+.macro EPILOGUE
+.endm
+#endif
+
+#endif /* __x86_64__ */
+
+#endif /* SIMDOT_ASM_H */
+
+/* Outside the include guard on purpose: every object needs its own notes. */
+#if defined(SIMDOT_ELF)
+    .section .note.GNU-stack, "", %progbits
+#  if defined(__x86_64__) && defined(__CET__)
+    /* GNU_PROPERTY_X86_FEATURE_1_AND: IBT | SHSTK, so a CET-enabled link keeps the marking. */
+    .section .note.gnu.property, "a"
+    .p2align 3
+    .long 4, 16, 5
+    .asciz "GNU"
+    .long 0xc0000002, 4, 3
+    .p2align 3
+#  endif
+    .text
+#endif

@@ -1,0 +1,39 @@
+/*
+ * Portable C kernels: the native reference every SIMD kernel is tested against, and what runs on
+ * a CPU with none of the SIMD tiers. Plain C99, freestanding (no libc), so the same file also
+ * links into the bare-metal AVX-512 test image.
+ */
+#include "kernels.h"
+
+int32_t simdot_dot_i8_scalar(const int8_t *a, const int8_t *b, size_t n) {
+  /* int64 so that no intermediate overflow is undefined behaviour; the contract's int32 result
+   * is exact for n <= SIMDOT_I8_MAX_CHUNK and wraps beyond, like the SIMD kernels. */
+  int64_t s = 0;
+  for (size_t i = 0; i < n; i++) s += (int32_t)a[i] * (int32_t)b[i];
+  return (int32_t)(uint32_t)(uint64_t)s;
+}
+
+float simdot_dot_f32_scalar(const float *a, const float *b, size_t n) {
+  /* Summed in double: as the reference, this is the most accurate kernel we have. Four chains
+   * keep the additions independent so the loop is not latency bound. */
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += (double)a[i] * b[i];
+    s1 += (double)a[i + 1] * b[i + 1];
+    s2 += (double)a[i + 2] * b[i + 2];
+    s3 += (double)a[i + 3] * b[i + 3];
+  }
+  for (; i < n; i++) s0 += (double)a[i] * b[i];
+  return (float)((s0 + s1) + (s2 + s3));
+}
+
+void simdot_dots_i8_scalar(const int8_t *q, const int8_t *rows, size_t dim, size_t nrows,
+                           int32_t *out) {
+  for (size_t r = 0; r < nrows; r++) out[r] = simdot_dot_i8_scalar(q, rows + r * dim, dim);
+}
+
+void simdot_dots_f32_scalar(const float *q, const float *rows, size_t dim, size_t nrows,
+                            float *out) {
+  for (size_t r = 0; r < nrows; r++) out[r] = simdot_dot_f32_scalar(q, rows + r * dim, dim);
+}
