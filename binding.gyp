@@ -1,0 +1,50 @@
+{
+  "targets": [
+    {
+      "target_name": "simdot",
+      "sources": [
+        "native/addon.cc",
+        "native/dispatch.cc",
+        "native/cpu_x86_64.cc",
+        "native/cpu_aarch64.cc",
+        "native/cpu_other.cc",
+        "native/scalar.c",
+        "native/bandwidth.c"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native",
+        "asm/include"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED"
+      ],
+      "cflags": ["-O3", "-fvisibility=hidden", "-Wall", "-Wextra"],
+      "cflags_cc": ["-std=c++17"],
+      "xcode_settings": {
+        "GCC_OPTIMIZATION_LEVEL": "3",
+        "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "MACOSX_DEPLOYMENT_TARGET": "11.0"
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17"] }
+      },
+      "conditions": [
+        # The GNU-syntax .S kernels need a GNU-compatible assembler (gcc or clang); MSVC builds
+        # get the portable kernels only.
+        ["OS!='win' and target_arch=='x64'", {
+          "sources": [
+            "asm/x86_64/dot_avx2.S",
+            "asm/x86_64/dot_avx512vnni.S"
+          ]
+        }],
+        ["OS=='win'", {
+          "defines": ["SIMDOT_NO_ASM"]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,83 @@
+// cpu_x86_64.cc - which x86-64 tiers the CPU *and the operating system* allow.
+//
+// CPUID alone is not enough: a CPU may report AVX2 or AVX-512 while the OS (a hypervisor, a
+// kernel booted with clearcpuid, an emulator) has not enabled the register state, and then the
+// first VEX/EVEX instruction raises #UD. So: CPUID.1:ECX.OSXSAVE first (XGETBV itself is
+// illegal without it), then XCR0 for the state each tier needs.
+#if defined(__x86_64__) || defined(_M_X64)
+
+#include <cstdint>
+
+#include "dispatch.h"
+
+#if defined(_MSC_VER)
+#include <intrin.h>
+#include <immintrin.h>
+#else
+#include <cpuid.h>
+#endif
+
+namespace simdot {
+namespace {
+
+struct Regs {
+  uint32_t eax, ebx, ecx, edx;
+};
+
+Regs Cpuid(uint32_t leaf, uint32_t subleaf) {
+  Regs r{};
+#if defined(_MSC_VER)
+  int v[4];
+  __cpuidex(v, static_cast<int>(leaf), static_cast<int>(subleaf));
+  r = {static_cast<uint32_t>(v[0]), static_cast<uint32_t>(v[1]), static_cast<uint32_t>(v[2]),
+       static_cast<uint32_t>(v[3])};
+#else
+  __cpuid_count(leaf, subleaf, r.eax, r.ebx, r.ecx, r.edx);
+#endif
+  return r;
+}
+
+// Only called once CPUID says OSXSAVE. Inline asm rather than _xgetbv so no -mxsave is needed
+// for this translation unit.
+uint64_t Xcr0() {
+#if defined(_MSC_VER)
+  return _xgetbv(0);
+#else
+  uint32_t lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (static_cast<uint64_t>(hi) << 32) | lo;
+#endif
+}
+
+constexpr uint64_t kXcr0Ymm = (1u << 1) | (1u << 2);                          // SSE, AVX
+constexpr uint64_t kXcr0Zmm = kXcr0Ymm | (1u << 5) | (1u << 6) | (1u << 7);  // opmask, ZMM
+
+bool Bit(uint32_t reg, int bit) { return (reg >> bit) & 1u; }
+
+}  // namespace
+
+unsigned DetectCpuTiers() {
+  unsigned tiers = 1u << SIMDOT_TIER_scalar;
+  const uint32_t max_leaf = Cpuid(0, 0).eax;
+  if (max_leaf < 7) return tiers;
+  const Regs l1 = Cpuid(1, 0);
+  const bool osxsave = Bit(l1.ecx, 27), avx = Bit(l1.ecx, 28), fma = Bit(l1.ecx, 12);
+  if (!osxsave || !avx) return tiers;
+  const uint64_t xcr0 = Xcr0();
+  if ((xcr0 & kXcr0Ymm) != kXcr0Ymm) return tiers;
+
+  const Regs l7 = Cpuid(7, 0);
+  const bool avx2 = Bit(l7.ebx, 5);
+  if (avx2 && fma) tiers |= 1u << SIMDOT_TIER_avx2;
+
+  const bool avx512f = Bit(l7.ebx, 16), avx512bw = Bit(l7.ebx, 30), avx512vl = Bit(l7.ebx, 31),
+             vnni = Bit(l7.ecx, 11);
+  if (avx2 && fma && avx512f && avx512bw && avx512vl && vnni && (xcr0 & kXcr0Zmm) == kXcr0Zmm) {
+    tiers |= 1u << SIMDOT_TIER_avx512vnni;
+  }
+  return tiers;
+}
+
+}  // namespace simdot
+
+#endif

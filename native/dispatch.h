@@ -1,0 +1,37 @@
+// dispatch.h - CPU detection and the per-operation dispatch table.
+#ifndef SIMDOT_DISPATCH_H
+#define SIMDOT_DISPATCH_H
+
+#include "kernels.h"
+
+namespace simdot {
+
+// The kernels one caller uses: resolved from the read-only table for a cap, then immutable, so a
+// copy can be handed to a worker thread.
+struct KernelSet {
+  simdot_dot_i8_t *dot_i8;
+  simdot_dot_f32_t *dot_f32;
+  simdot_dots_i8_t *dots_i8;
+  simdot_dots_f32_t *dots_f32;
+  simdot_tier op_tier[SIMDOT_OP_COUNT];  // which tier each operation actually runs
+  simdot_tier active;                    // the best supported tier at or below the cap
+};
+
+// Bit (1 << tier) for every tier this CPU, its OS and this binary support. Detected once.
+unsigned SupportedTiers();
+
+// Kernels for the best tiers at or below `cap` (SIMDOT_TIER_avx512vnni means no cap).
+KernelSet Resolve(simdot_tier cap);
+
+const char *TierName(simdot_tier tier);
+const char *OpName(simdot_op op);
+// Returns SIMDOT_TIER_COUNT for a name that is not a native tier.
+simdot_tier TierFromName(const char *name);
+
+// Implemented per architecture (cpu_<arch>.cc); returns the tier bits the CPU and OS allow,
+// scalar included.
+unsigned DetectCpuTiers();
+
+}  // namespace simdot
+
+#endif

@@ -1,0 +1,151 @@
+// simdot: exact similarity search over int8 and float32 embeddings.
+import * as fallback from './fallback.js';
+import { loadBinding, type Binding } from './native.js';
+import { isInt8Array, out as checkOut, rows, sameType, vector, describe, type Vector } from './validate.js';
+
+/** Kernel tiers, best first. `js` is the pure-TypeScript fallback and runs everywhere. */
+export const TIERS = ['avx512vnni', 'avx2', 'neondot', 'neon', 'scalar', 'js'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export type Operation = 'dot_i8' | 'dot_f32' | 'dots_i8' | 'dots_f32';
+const OPERATIONS: readonly Operation[] = ['dot_i8', 'dot_f32', 'dots_i8', 'dots_f32'];
+
+export interface Info {
+  /** The tier that runs now. */
+  kernel: Tier;
+  /** Per operation, the tier of the kernel that runs it. */
+  kernels: Record<Operation, Tier>;
+  /** The tiers this CPU and binary support, best first; always ends with `js`. */
+  supported: Tier[];
+  /** Whether the native binary is loaded (it may still be capped to `js` by useKernel). */
+  native: boolean;
+  /** The file the native binary was loaded from. */
+  binding?: string;
+  /** Why no native binary is in use, when none is. */
+  loadError?: string;
+  /** The cap that was asked for, by SIMDOT_KERNEL or useKernel. */
+  requested?: Tier;
+}
+
+function tierRank(name: string): number {
+  return (TIERS as readonly string[]).indexOf(name);
+}
+
+function parseTier(where: string, value: string): Tier {
+  const tier = value.trim().toLowerCase();
+  if (tierRank(tier) < 0) {
+    throw new RangeError(`${where}: expected one of ${TIERS.join(', ')}, received ${describe(value)}`);
+  }
+  return tier as Tier;
+}
+
+// SIMDOT_KERNEL caps the tier for the whole process; like GODEBUG=cpu.x=off it only takes
+// features away. `js` does not even load the binary.
+const envValue = process.env['SIMDOT_KERNEL'];
+const envCap: Tier | undefined = envValue ? parseTier('simdot: SIMDOT_KERNEL', envValue) : undefined;
+
+let binding: Binding | undefined;
+let bindingPath: string | undefined;
+let loadError: string | undefined;
+if (envCap === 'js') {
+  loadError = 'SIMDOT_KERNEL=js: the native binary was not loaded';
+} else {
+  const loaded = loadBinding();
+  if ('binding' in loaded) {
+    binding = loaded.binding;
+    bindingPath = loaded.path;
+  } else {
+    loadError = loaded.error;
+  }
+}
+
+/** The native binding while a native tier is active; undefined while the `js` tier runs. */
+let active: Binding | undefined;
+let requested: Tier | undefined = envCap;
+
+function applyCap(cap: Tier): Tier {
+  const effective = TIERS[Math.max(tierRank(cap), envCap ? tierRank(envCap) : 0)]!;
+  if (!binding || effective === 'js') {
+    active = undefined;
+    return 'js';
+  }
+  active = binding;
+  return binding.setCap(effective) as Tier;
+}
+applyCap('avx512vnni');
+
+/**
+ * Caps the kernel tier at run time (tests, benchmarks): the best supported tier at or below
+ * `tier` runs from now on. SIMDOT_KERNEL, if set, stays the upper limit. Returns the tier that
+ * now runs.
+ */
+export function useKernel(tier: Tier): Tier {
+  if (typeof tier !== 'string') {
+    throw new TypeError(`useKernel: expected tier to be a string (one of ${TIERS.join(', ')}), received ${describe(tier)}`);
+  }
+  const cap = parseTier('useKernel: tier', tier);
+  requested = cap;
+  return applyCap(cap);
+}
+
+export function info(): Info {
+  const result: Info = active
+    ? (() => {
+        const n = active.info();
+        return { kernel: n.kernel as Tier, kernels: n.kernels as Record<Operation, Tier>, supported: [], native: true };
+      })()
+    : {
+        kernel: 'js',
+        kernels: Object.fromEntries(OPERATIONS.map((op) => [op, 'js'])) as Record<Operation, Tier>,
+        supported: [],
+        native: binding !== undefined,
+      };
+  result.supported = [...((binding?.info().supported ?? []) as Tier[]), 'js'];
+  if (bindingPath !== undefined) result.binding = bindingPath;
+  if (loadError !== undefined) result.loadError = loadError;
+  if (requested !== undefined) result.requested = requested;
+  return result;
+}
+
+/**
+ * The dot product of two vectors of the same type and length. Int8Array: the exact integer sum,
+ * for any length. Float32Array: a float32 result within (n + 1) * 2^-23 * sum |a_i * b_i| of the
+ * exact sum.
+ */
+export function dot(a: Int8Array, b: Int8Array): number;
+export function dot(a: Float32Array, b: Float32Array): number;
+export function dot(a: Vector, b: Vector): number {
+  const x = vector('dot', 'a', a);
+  const y = sameType('dot', 'b', b, x, 'a');
+  if (x.length !== y.length) {
+    throw new RangeError(`dot: expected a and b to have the same length, received a.length ${x.length} and b.length ${y.length}`);
+  }
+  if (isInt8Array(x)) {
+    return active ? active.dotI8(x, y as Int8Array) : fallback.dotI8(x, y as Int8Array);
+  }
+  return active ? active.dotF32(x, y as Float32Array) : Math.fround(fallback.dotF32(x, y as Float32Array));
+}
+
+/**
+ * One score per row: the dot product of `query` with each row of the row-major `matrix` (rows
+ * of query.length elements). Int8Array scores are exact Int32 values; Float32Array scores are
+ * float32 with the bound of dot(). `out`, if given, must have exactly one element per row; it is
+ * filled and returned.
+ */
+export function dots(query: Int8Array, matrix: Int8Array, out?: Int32Array): Int32Array;
+export function dots(query: Float32Array, matrix: Float32Array, out?: Float32Array): Float32Array;
+export function dots(query: Vector, matrix: Vector, out?: Int32Array | Float32Array): Int32Array | Float32Array {
+  const q = vector('dots', 'query', query);
+  const m = sameType('dots', 'matrix', matrix, q, 'query');
+  const nrows = rows('dots', q, m);
+  if (isInt8Array(q)) {
+    const o = out === undefined ? new Int32Array(nrows) : checkOut<Int32Array>('dots', out, true, nrows, [q, m]);
+    if (active) active.dotsI8(q, m as Int8Array, o);
+    else fallback.dotsI8(q, m as Int8Array, o);
+    return o;
+  }
+  const o = out === undefined ? new Float32Array(nrows) : checkOut<Float32Array>('dots', out, false, nrows, [q, m]);
+  if (active) active.dotsF32(q, m as Float32Array, o);
+  else fallback.dotsF32(q, m as Float32Array, o);
+  return o;
+}

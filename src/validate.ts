@@ -1,0 +1,122 @@
+// Argument checks for every public function. Messages name the function and the parameter, say
+// what was expected and what was received, in the form
+//   dots: matrix length 1000 is not a multiple of dim 384
+// A wrong kind of value is a TypeError; a value of the right kind but the wrong size is a
+// RangeError.
+import { types } from 'node:util';
+
+export type Vector = Int8Array | Float32Array;
+
+/** Describes a value for an error message: `Float32Array(3)`, `an Array(2)`, `null`, `string "x"`. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (ArrayBuffer.isView(value)) {
+    const name = Object.getPrototypeOf(value)?.constructor?.name ?? 'ArrayBufferView';
+    const length = (value as { length?: number }).length;
+    return typeof length === 'number' ? `${name}(${length})` : `${name}(${value.byteLength} bytes)`;
+  }
+  if (Array.isArray(value)) return `an Array(${value.length})`;
+  switch (typeof value) {
+    case 'string':
+      return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return `${typeof value} ${String(value)}${typeof value === 'bigint' ? 'n' : ''}`;
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return 'a symbol';
+    default: {
+      const name = Object.getPrototypeOf(value)?.constructor?.name;
+      return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
+    }
+  }
+}
+
+export function isInt8Array(value: unknown): value is Int8Array {
+  // util.types also recognises arrays made in another realm (vm contexts).
+  return value instanceof Int8Array || types.isInt8Array(value);
+}
+
+export function isFloat32Array(value: unknown): value is Float32Array {
+  return value instanceof Float32Array || types.isFloat32Array(value);
+}
+
+/** A view of length 0 may sit on a buffer that was detached (transferred); say so. */
+function checkAttached(fn: string, name: string, value: Vector): void {
+  if (value.length !== 0) return;
+  try {
+    new Uint8Array(value.buffer, 0, 0);
+  } catch {
+    throw new TypeError(`${fn}: ${name} is a view on a detached ArrayBuffer`);
+  }
+}
+
+/** The first vector argument sets the element type of the call. */
+export function vector(fn: string, name: string, value: unknown): Vector {
+  if (!isInt8Array(value) && !isFloat32Array(value)) {
+    throw new TypeError(`${fn}: expected ${name} to be an Int8Array or Float32Array, received ${describe(value)}`);
+  }
+  checkAttached(fn, name, value);
+  return value;
+}
+
+/** Later vector arguments must have the element type of the first. */
+export function sameType<T extends Vector>(fn: string, name: string, value: unknown, like: T, likeName: string): T {
+  const ok = isInt8Array(like) ? isInt8Array(value) : isFloat32Array(value);
+  if (!ok) {
+    const expected = isInt8Array(like) ? 'Int8Array' : 'Float32Array';
+    throw new TypeError(`${fn}: expected ${name} to be an ${expected} like ${likeName}, received ${describe(value)}`);
+  }
+  checkAttached(fn, name, value as T);
+  return value as T;
+}
+
+/** An int8 row longer than this could overflow an Int32Array score: 131071 * 16384 < 2^31. */
+export const MAX_I8_DIM = 131071;
+
+/** Checks the query/matrix pair of a scoring call and returns the number of rows. */
+export function rows(fn: string, query: Vector, matrix: Vector, dimName = 'query length'): number {
+  const dim = query.length;
+  if (dim === 0) {
+    throw new RangeError(`${fn}: expected a non-empty query (its length is the row length), received ${describe(query)}`);
+  }
+  if (matrix.length % dim !== 0) {
+    throw new RangeError(`${fn}: matrix length ${matrix.length} is not a multiple of dim ${dim}`);
+  }
+  if (isInt8Array(query) && dim > MAX_I8_DIM) {
+    throw new RangeError(
+      `${fn}: expected an Int8Array ${dimName} of at most ${MAX_I8_DIM} (longer rows can overflow an Int32 score), received ${dim}`,
+    );
+  }
+  return matrix.length / dim;
+}
+
+/** `out` of dots: exactly one score per row, of the score type; never sharing memory with the inputs. */
+export function out<T extends Int32Array | Float32Array>(
+  fn: string,
+  value: unknown,
+  int8: boolean,
+  nrows: number,
+  inputs: Vector[],
+): T {
+  const expected = int8 ? 'Int32Array' : 'Float32Array';
+  const ok = int8 ? value instanceof Int32Array || types.isInt32Array(value) : isFloat32Array(value);
+  if (!ok) throw new TypeError(`${fn}: expected out to be an ${expected}, received ${describe(value)}`);
+  const view = value as T;
+  if (view.length !== nrows) {
+    throw new RangeError(`${fn}: expected out to have length ${nrows} (one score per row), received length ${view.length}`);
+  }
+  for (const input of inputs) {
+    if (input.buffer === view.buffer && overlaps(input, view)) {
+      throw new RangeError(`${fn}: out must not share memory with the query or the matrix`);
+    }
+  }
+  return view;
+}
+
+function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
