@@ -1,0 +1,55 @@
+// Every tier this CPU supports, and the js tier, against the reference: bit-exact for int8,
+// within the documented bound for float32. The tiers that ran are printed at the end, so a green
+// run on a CPU without AVX-512 is never taken for AVX-512 coverage.
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { conformanceCases } from './lib/conformance.mjs';
+import { simdot } from './load.js';
+
+const supported = simdot.info().supported;
+const ran = new Map<string, Set<string>>();
+
+afterAll(() => {
+  const lines = [...ran].map(([tier, ops]) => `  ${tier}: ${[...ops].sort().join(', ')}`);
+  console.log(`simdot kernels tested on this CPU (supported: ${supported.join(', ')}):\n${lines.join('\n')}`);
+  simdot.useKernel('avx512vnni');
+});
+
+describe('CPU detection', () => {
+  it('agrees with the kernel-enabled CPU flags in /proc/cpuinfo', () => {
+    if (process.platform !== 'linux' || process.arch !== 'x64') {
+      expect(supported).toContain('scalar');
+      return;
+    }
+    const flags = new Set(readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)![1]!.trim().split(/\s+/));
+    const avx2 = flags.has('avx2') && flags.has('fma');
+    const vnni = avx2 && ['avx512f', 'avx512bw', 'avx512vl', 'avx512_vnni'].every((f) => flags.has(f));
+    expect(supported.includes('avx2')).toBe(avx2);
+    expect(supported.includes('avx512vnni')).toBe(vnni);
+    expect(supported.slice(-2)).toEqual(['scalar', 'js']);
+  });
+});
+
+for (const tier of supported) {
+  describe(`tier ${tier}`, () => {
+    it('runs every operation on its own kernels when selected', () => {
+      expect(simdot.useKernel(tier)).toBe(tier);
+      const info = simdot.info();
+      expect(info.kernel).toBe(tier);
+      // Every tier ships all four operations, so none may fall back to a lower tier.
+      expect(Object.values(info.kernels)).toEqual([tier, tier, tier, tier]);
+    });
+
+    for (const c of conformanceCases()) {
+      it(c.name, () => {
+        simdot.useKernel(tier);
+        const kernels = simdot.info().kernels;
+        const failure = c.run(simdot);
+        const ops = ran.get(tier) ?? new Set<string>();
+        ops.add(`${c.op}=${kernels[c.op]}`);
+        ran.set(tier, ops);
+        expect(failure).toBeNull();
+      });
+    }
+  });
+}
