@@ -6,6 +6,31 @@
  * check.c is freestanding C99 (no libc, static buffers only) so the same checks run in the hosted
  * runner (run_hosted.c, on this CPU) and in the bare-metal image that boots under Bochs with an
  * AVX-512 VNNI CPU model (test/bochs/), where no operating system is available.
+ *
+ * Building check.c: C99 with
+ *   -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns
+ * (bare metal adds -nostdlib -mno-red-zone -fno-pic). The last flag keeps gcc from turning the
+ * fill loops into memset/memcpy calls, so the object needs nothing but the kernels
+ * (scripts/check-kernels.sh verifies that with nm). It uses double arithmetic (SSE2) but no
+ * floating-point library function, and about 1.3 MB of static buffers.
+ *
+ * What it checks, for each of the tier's kernels against the *_scalar kernels:
+ *   - dot_i8: lengths 0..300, 511..513, 1023..1025, 1536, 4095..4097, 65535..65537, 70000 and
+ *     131072..140000 (where the int32 result wraps: bit-exact with scalar there too), random,
+ *     all -128, all 127, -128 x 127, alternating and random-extreme data; both inputs at every
+ *     byte offset 0..63; inputs flush against guard pages (see check_set_guard).
+ *   - dot_f32: the same lengths up to 4097 and 65537, four value distributions, one inf or NaN
+ *     at every position of short vectors, element offsets 0..15, guard placement. Accepted:
+ *     |got - exact| <= (n + 1) * 2^-23 * sum |a_i b_i|, exact = double-double sum of the
+ *     (exact in double) products; n = 0 must give scalar's +0 bit for bit.
+ *   - dots_i8 / dots_f32: nrows 0..50 for dims 1..17, 63..65, 127..129, 384, 768, 1536, 1537 at
+ *     odd offsets; 257..260 and 1000..1003 rows; q and rows at every offset; out between
+ *     sentinel words that must stay untouched (nrows = 0 must write nothing); q, rows and out
+ *     flush against guard pages.
+ *
+ * Output: the print callback receives whole lines, each ending in '\n': one per failing case
+ * (tier, operation, sizes, offsets or placement, got, expected), at most 40 of them then a count
+ * of the rest, and a closing "<tier>: N passed, M failed".
  */
 #ifndef SIMDOT_CHECK_H
 #define SIMDOT_CHECK_H
@@ -21,6 +46,36 @@ typedef struct {
 } check_tier;
 
 typedef void check_print_fn(const char *text);
+
+/* Optional guarded memory, provided by the runner (mmap + PROT_NONE when hosted, unmapped pages
+ * on bare metal). alloc(n) returns n writable bytes that end exactly where an inaccessible page
+ * begins, or NULL when it has no room (the check then falls back to its static buffers). When
+ * n is a multiple of `page`, the n bytes must also start right after an inaccessible page, so
+ * inputs can be placed flush against a guard at either end. reset() releases everything alloc
+ * returned; the check calls it after every guarded case. Without a guard (the default) those
+ * cases still run, from the ends of the static buffers, but an over-read cannot fault there. */
+typedef struct {
+  void *(*alloc)(size_t n);
+  void (*reset)(void);
+  size_t page; /* 0 means 4096 */
+} check_guard;
+
+/* Installs the guard for the following check_run calls; NULL removes it. */
+void check_set_guard(const check_guard *guard);
+
+/* Whether any case so far actually ran in guarded memory. */
+int check_guard_used(void);
+
+/* The case in progress, for a runner that reports a crash (a fault inside a kernel never
+ * returns to check_run): the operation ("dot_i8", ...), n or dim, nrows (dots only) and
+ * whether its inputs sit against guard pages. Safe to read from a signal or trap handler. */
+typedef struct {
+  const char *op;
+  size_t n;
+  size_t nrows;
+  int guarded;
+} check_case_info;
+const check_case_info *check_current(void);
 
 /* Runs every check of one tier; prints one line per failing case and a closing
  * "<tier>: N passed, M failed" line; returns the number of failed cases. */

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# check-kernels.sh - build the x86-64 assembly kernels with the conformance check
+# (test/native/check.c) and run it on this CPU: scalar, then every tier the CPU supports
+# (the others are reported as skipped). The .S files carry their own ISA, so no -march flag.
+#
+# Then, where the tools are installed, build-only checks of the same .S files for the other
+# object formats: Mach-O (clang --target=x86_64-apple-macos10.15) and COFF
+# (x86_64-w64-mingw32-gcc). With --wine it also runs, under wine64, the same check built for
+# Windows and the Win64 register-contract test (test/native/win64_abi.c): that proves asm.h's
+# PROLOGUE/EPILOGUE keep rdi, rsi, rbx, rbp, r12-r15 and xmm6-15 and pass the fifth argument.
+#
+# Usage: scripts/check-kernels.sh [--wine] [--no-cross] [tier...]
+#   tier...   passed to the hosted runner (scalar, avx2, avx512vnni); default: all supported
+# Environment: CC (default gcc), SIMDOT_CHECK_BUILD (default build-check/ in the repository).
+# Exit status: 0 when everything that ran passed.
+#
+# AVX-512 kernels cannot run on a CPU without AVX-512; scripts/bochs-check.sh runs the same
+# check in an emulated AVX-512 VNNI machine.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=${SIMDOT_CHECK_BUILD:-$root/build-check}
+cc=${CC:-gcc}
+wine_run=0
+cross=1
+tiers=()
+for arg in "$@"; do
+  case $arg in
+    --wine) wine_run=1 ;;
+    --no-cross) cross=0 ;;
+    -h | --help)
+      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+      exit 0
+      ;;
+    -*) echo "check-kernels: unknown option $arg" >&2; exit 2 ;;
+    *) tiers+=("$arg") ;;
+  esac
+done
+
+say() { printf 'check-kernels: %s\n' "$*"; }
+mkdir -p "$out"
+
+asm_srcs=("$root/asm/x86_64/dot_avx2.S" "$root/asm/x86_64/dot_avx512vnni.S")
+# check.c (and scalar.c) must stay freestanding: they also link into the bare-metal image.
+freestanding=(-std=c99 -O2 -Wall -Wextra -ffreestanding -fno-builtin
+  -fno-tree-loop-distribute-patterns)
+
+# build_objs <dir> <compiler> <object suffix>: asm + scalar.c + check.c objects into dir,
+# listed in the array objs
+build_objs() {
+  local dir=$1 c=$2 sfx=$3 s o
+  objs=()
+  for s in "${asm_srcs[@]}"; do
+    o="$dir/$(basename "$s" .S).$sfx"
+    "$c" -I "$root/asm/include" -c "$s" -o "$o"
+    objs+=("$o")
+  done
+  "$c" "${freestanding[@]}" -c "$root/native/scalar.c" -o "$dir/scalar.$sfx"
+  "$c" "${freestanding[@]}" -c "$root/test/native/check.c" -o "$dir/check.$sfx"
+  objs+=("$dir/scalar.$sfx" "$dir/check.$sfx")
+}
+
+# --- hosted, on this CPU ---------------------------------------------------------------------
+say "building with $cc in $out"
+build_objs "$out" "$cc" o
+# The check may need nothing from a C library: only the kernels may be undefined.
+undef=$(nm -u "$out/check.o" "$out/scalar.o" | awk 'NF == 2 && $2 !~ /^simdot_/ {print $2}')
+if [[ -n $undef ]]; then
+  say "check.o / scalar.o are not freestanding, they need: $undef" >&2
+  exit 1
+fi
+"$cc" -std=c99 -O2 -Wall -Wextra -D_GNU_SOURCE -c "$root/test/native/run_hosted.c" \
+  -o "$out/run_hosted.o"
+"$cc" -o "$out/run_hosted" "$out/run_hosted.o" "${objs[@]}"
+status=0
+"$out/run_hosted" "${tiers[@]}" || status=1
+
+# --- other object formats (build only) -------------------------------------------------------
+if ((cross)); then
+  if command -v clang >/dev/null; then
+    for s in "${asm_srcs[@]}"; do
+      clang --target=x86_64-apple-macos10.15 -I "$root/asm/include" -c "$s" \
+        -o "$out/$(basename "$s" .S).macho.o"
+    done
+    say "Mach-O (clang x86_64-apple-macos10.15): assembled"
+  else
+    say "Mach-O: skipped, clang not installed"
+  fi
+  if command -v x86_64-w64-mingw32-gcc >/dev/null; then
+    for s in "${asm_srcs[@]}"; do
+      x86_64-w64-mingw32-gcc -I "$root/asm/include" -c "$s" -o "$out/$(basename "$s" .S).coff.o"
+    done
+    say "COFF (x86_64-w64-mingw32-gcc): assembled"
+  else
+    say "COFF: skipped, x86_64-w64-mingw32-gcc not installed"
+  fi
+fi
+
+# --- Win64 under wine --------------------------------------------------------------------------
+if ((wine_run)); then
+  mingw=x86_64-w64-mingw32-gcc
+  wine=$(command -v wine64 || command -v wine || true)
+  if ! command -v $mingw >/dev/null || [[ -z $wine ]]; then
+    say "--wine needs $mingw and wine64 (Debian: gcc-mingw-w64-x86-64-posix wine64)" >&2
+    exit 2
+  fi
+  mkdir -p "$out/win64"
+  build_objs "$out/win64" $mingw obj
+  wobjs=("${objs[@]}")
+  $mingw -O2 -Wall -Wextra -c "$root/test/native/run_hosted.c" -o "$out/win64/run_hosted.obj"
+  $mingw -o "$out/win64/run_hosted.exe" "$out/win64/run_hosted.obj" "${wobjs[@]}" -static
+  $mingw -O2 -Wall -Wextra -c "$root/test/native/win64_abi.c" -o "$out/win64/win64_abi.obj"
+  $mingw -c "$root/test/native/win64_abi_call.S" -o "$out/win64/win64_abi_call.obj"
+  $mingw -o "$out/win64/win64_abi.exe" "$out/win64/win64_abi.obj" \
+    "$out/win64/win64_abi_call.obj" "${wobjs[@]}" -static
+  export WINEDEBUG=-all WINEPREFIX=${WINEPREFIX:-$out/wineprefix}
+  say "running the check under $(basename "$wine") (Win64 ABI)"
+  "$wine" "$out/win64/run_hosted.exe" "${tiers[@]}" | tr -d '\r' || status=1
+  say "running the Win64 register-contract test under $(basename "$wine")"
+  "$wine" "$out/win64/win64_abi.exe" | tr -d '\r' || status=1
+fi
+
+exit $status

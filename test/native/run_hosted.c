@@ -1,0 +1,209 @@
+/*
+ * run_hosted.c - runs the kernel conformance check (check.c) on this machine: the scalar
+ * kernels as a sanity check of the check itself, then every x86-64 tier this CPU (and its OS)
+ * supports. Tiers the CPU lacks are reported as skipped. Exit status 0 only when every tier
+ * that ran passed; 1 on any failure; 2 on a usage error.
+ *
+ *   run_hosted                 all supported tiers
+ *   run_hosted avx2 scalar     just these (a named tier the CPU lacks is reported, not run)
+ *
+ * Guard pages: check.c's guarded cases get memory from mmap (VirtualAlloc on Windows) with an
+ * inaccessible page on each side, so a kernel that reads or writes one byte outside its ranges
+ * dies with SIGSEGV (reported with the faulting address) instead of passing by luck.
+ *
+ * Builds on Linux, macOS and Windows (mingw-w64: the same check runs under wine64).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+#if defined(_WIN32)
+#  include <windows.h>
+#else
+#  include <sys/mman.h>
+#  include <unistd.h>
+#endif
+
+/* ------------------------------------------------------------------ guard pages ---- */
+
+#define MAX_MAPS 8
+static struct {
+  unsigned char *base;
+  size_t len;
+} maps[MAX_MAPS];
+static int nmaps;
+static size_t page_size = 4096;
+
+static void *guard_alloc(size_t n) {
+  if (nmaps == MAX_MAPS) return NULL;
+  size_t pages = (n + page_size - 1) / page_size;
+  size_t len = (pages + 2) * page_size;
+  unsigned char *base;
+#if defined(_WIN32)
+  base = VirtualAlloc(NULL, len, MEM_RESERVE | MEM_COMMIT, PAGE_NOACCESS);
+  if (!base) return NULL;
+  DWORD old;
+  if (pages && !VirtualProtect(base + page_size, pages * page_size, PAGE_READWRITE, &old)) {
+    VirtualFree(base, 0, MEM_RELEASE);
+    return NULL;
+  }
+#else
+  base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) return NULL;
+  if (pages && mprotect(base + page_size, pages * page_size, PROT_READ | PROT_WRITE) != 0) {
+    munmap(base, len);
+    return NULL;
+  }
+#endif
+  maps[nmaps].base = base;
+  maps[nmaps].len = len;
+  nmaps++;
+  return base + page_size + pages * page_size - n;
+}
+
+static void guard_reset(void) {
+  for (int i = 0; i < nmaps; i++) {
+#if defined(_WIN32)
+    VirtualFree(maps[i].base, 0, MEM_RELEASE);
+#else
+    munmap(maps[i].base, maps[i].len);
+#endif
+  }
+  nmaps = 0;
+}
+
+/* ------------------------------------------------------------- crash reporting ---- */
+
+static const char *current_tier = "-";
+
+#if defined(_WIN32)
+static LONG WINAPI on_exception(EXCEPTION_POINTERS *e) {
+  DWORD code = e->ExceptionRecord->ExceptionCode;
+  fprintf(stdout, "\n%s: CRASHED with exception 0x%08lx", current_tier, (unsigned long)code);
+  if (code == EXCEPTION_ACCESS_VIOLATION && e->ExceptionRecord->NumberParameters >= 2)
+    fprintf(stdout, " at address %p", (void *)e->ExceptionRecord->ExceptionInformation[1]);
+  const check_case_info *c = check_current();
+  fprintf(stdout, " in %s n=%lu nrows=%lu%s\n", c->op, (unsigned long)c->n,
+          (unsigned long)c->nrows, c->guarded ? " placed against guard pages" : "");
+  fflush(stdout);
+  ExitProcess(1);
+  return EXCEPTION_CONTINUE_SEARCH;
+}
+#else
+static void on_fault(int sig, siginfo_t *si, void *ctx) {
+  (void)ctx;
+  char buf[256];
+  int in_guard = 0;
+  for (int i = 0; i < nmaps; i++) {
+    unsigned char *a = si->si_addr;
+    if (a >= maps[i].base && a < maps[i].base + maps[i].len) in_guard = 1;
+  }
+  const check_case_info *c = check_current();
+  int len = snprintf(buf, sizeof buf, "\n%s: CRASHED with %s at address %p%s in %s n=%zu nrows=%zu%s\n",
+                     current_tier, sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : "SIGILL",
+                     si->si_addr,
+                     in_guard ? " (a guard page: read or write outside the buffers)" : "", c->op,
+                     c->n, c->nrows, c->guarded ? " placed against guard pages" : "");
+  if (len > 0) {
+    ssize_t w = write(1, buf, (size_t)len);
+    (void)w;
+  }
+  _exit(1);
+}
+#endif
+
+static void install_handlers(void) {
+#if defined(_WIN32)
+  SetUnhandledExceptionFilter(on_exception);
+  SYSTEM_INFO si;
+  GetSystemInfo(&si);
+  page_size = si.dwPageSize;
+#else
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGBUS, &sa, NULL);
+  sigaction(SIGILL, &sa, NULL);
+  long ps = sysconf(_SC_PAGESIZE);
+  if (ps > 0) page_size = (size_t)ps;
+#endif
+}
+
+/* ------------------------------------------------------------------------ tiers ---- */
+
+static void print_line(const char *text) {
+  fputs(text, stdout);
+  fflush(stdout);
+}
+
+static int have_avx2(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+static int have_avx512vnni(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+}
+static int have_scalar(void) { return 1; }
+
+static const struct {
+  check_tier tier;
+  int (*supported)(void);
+  const char *needs;
+} tiers[] = {
+    {{"scalar", simdot_dot_i8_scalar, simdot_dot_f32_scalar, simdot_dots_i8_scalar,
+      simdot_dots_f32_scalar},
+     have_scalar, ""},
+    {{"avx2", simdot_dot_i8_avx2, simdot_dot_f32_avx2, simdot_dots_i8_avx2, simdot_dots_f32_avx2},
+     have_avx2, "AVX2 and FMA"},
+    {{"avx512vnni", simdot_dot_i8_avx512vnni, simdot_dot_f32_avx512vnni,
+      simdot_dots_i8_avx512vnni, simdot_dots_f32_avx512vnni},
+     have_avx512vnni, "AVX-512 F, BW, VL and VNNI"},
+};
+#define NTIERS (sizeof tiers / sizeof tiers[0])
+
+int main(int argc, char **argv) {
+  int wanted[NTIERS];
+  for (size_t i = 0; i < NTIERS; i++) wanted[i] = argc < 2;
+  for (int a = 1; a < argc; a++) {
+    size_t i = 0;
+    while (i < NTIERS && strcmp(argv[a], tiers[i].tier.name) != 0) i++;
+    if (i == NTIERS) {
+      fprintf(stderr, "run_hosted: unknown tier '%s' (tiers: scalar avx2 avx512vnni)\n", argv[a]);
+      return 2;
+    }
+    wanted[i] = 1;
+  }
+
+  install_handlers();
+  static check_guard guard;
+  guard.alloc = guard_alloc;
+  guard.reset = guard_reset;
+  guard.page = page_size;
+  check_set_guard(&guard);
+
+  unsigned failed = 0, ran = 0;
+  for (size_t i = 0; i < NTIERS; i++) {
+    if (!wanted[i]) continue;
+    if (!tiers[i].supported()) {
+      printf("tier %s: SKIPPED, this CPU lacks %s\n", tiers[i].tier.name, tiers[i].needs);
+      continue;
+    }
+    printf("tier %s: running\n", tiers[i].tier.name);
+    fflush(stdout);
+    current_tier = tiers[i].tier.name;
+    unsigned passed = 0;
+    failed += check_run(&tiers[i].tier, print_line, &passed);
+    ran++;
+  }
+  printf("guard pages: %s\n", check_guard_used() ? "used (mmap, PROT_NONE on both sides)"
+                                                 : "not used");
+  printf("%s: %u tier(s) ran, %u failed case(s)\n", failed ? "FAIL" : "OK", ran, failed);
+  return failed ? 1 : 0;
+}
