@@ -5,6 +5,8 @@
       "sources": [
         "native/addon.cc",
         "native/dispatch.cc",
+        "native/search.cc",
+        "native/pool.cc",
         "native/cpu_x86_64.cc",
         "native/cpu_aarch64.cc",
         "native/cpu_other.cc",
@@ -21,8 +23,12 @@
         "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_DEPRECATED"
       ],
-      "cflags": ["-O3", "-fvisibility=hidden", "-Wall", "-Wextra"],
+      "cflags": ["-O3", "-fvisibility=hidden", "-Wall", "-Wextra",
+                 # Reproducible binaries: no build directory in the objects (__FILE__, debug
+                 # info) and no build id, so the same sources give the same file anywhere.
+                 "-ffile-prefix-map=<(module_root_dir)=."],
       "cflags_cc": ["-std=c++17"],
+      "ldflags": ["-Wl,--build-id=none"],
       "xcode_settings": {
         "GCC_OPTIMIZATION_LEVEL": "3",
         "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",

@@ -9,16 +9,22 @@
 #include <cstdint>
 
 #include "dispatch.h"
+#include "pool.h"
+#include "search.h"
 
 extern "C" uint64_t simdot_read_bytes(const void *data, size_t n);
 
 namespace {
 
+using simdot::Elem;
+using simdot::Hit;
 using simdot::KernelSet;
 
-// Per-environment state: a worker thread's useKernel() never changes the main thread's kernels.
+// Per-environment state: a worker thread's useKernel() never changes the main thread's kernels,
+// and each environment's thread pool is joined when that environment goes away.
 struct Instance {
   KernelSet kernels;
+  simdot::ThreadPool pool;
 };
 
 template <typename T>
@@ -59,15 +65,6 @@ Napi::Value ThrowRange(const Napi::CallbackInfo &info, const char *message) {
   return {};
 }
 
-// int8 kernels are exact for up to SIMDOT_I8_MAX_CHUNK elements; longer vectors are summed in
-// chunks, in 64 bits.
-int64_t DotI8Long(const KernelSet &k, const int8_t *a, const int8_t *b, size_t n) {
-  int64_t sum = 0;
-  for (size_t off = 0; off < n; off += SIMDOT_I8_MAX_CHUNK) {
-    sum += k.dot_i8(a + off, b + off, std::min<size_t>(SIMDOT_I8_MAX_CHUNK, n - off));
-  }
-  return sum;
-}
 
 Napi::Value DotI8(const Napi::CallbackInfo &info) {
   View<int8_t> a, b;
@@ -75,7 +72,7 @@ Napi::Value DotI8(const Napi::CallbackInfo &info) {
   if (a.length != b.length) return ThrowRange(info, "simdot binding: lengths differ");
   // |result| <= 16384 * n, exact in a double for any typed-array length.
   return Napi::Number::New(info.Env(),
-                           static_cast<double>(DotI8Long(GetInstance(info)->kernels, a.data,
+                           static_cast<double>(simdot::DotI8Long(GetInstance(info)->kernels, a.data,
                                                          b.data, a.length)));
 }
 
@@ -105,9 +102,6 @@ bool DotsShape(const Napi::CallbackInfo &info, const View<T> &q, const View<T> &
   return true;
 }
 
-// Rows up to this length can never overflow an int32 score: 131071 * (-128 * -128) < 2^31.
-constexpr size_t kMaxI8Dim = 131071;
-
 Napi::Value DotsI8(const Napi::CallbackInfo &info) {
   View<int8_t> q, m;
   View<int32_t> out;
@@ -116,16 +110,9 @@ Napi::Value DotsI8(const Napi::CallbackInfo &info) {
       !GetView(info, 2, napi_int32_array, &out) || !DotsShape(info, q, m, out, &nrows)) {
     return {};
   }
-  if (q.length > kMaxI8Dim) return ThrowRange(info, "simdot binding: int8 dim too long");
-  const KernelSet &k = GetInstance(info)->kernels;
-  if (q.length <= SIMDOT_I8_MAX_CHUNK) {
-    k.dots_i8(q.data, m.data, q.length, nrows, out.data);
-  } else {
-    // Rows this long amortise a call per row; the int64 sum is in int32 range by kMaxI8Dim.
-    for (size_t r = 0; r < nrows; r++) {
-      out.data[r] = static_cast<int32_t>(DotI8Long(k, q.data, m.data + r * q.length, q.length));
-    }
-  }
+  if (q.length > simdot::kMaxI8Dim) return ThrowRange(info, "simdot binding: int8 dim too long");
+  simdot::ScoreRows(GetInstance(info)->kernels, Elem::kI8, q.data, 1, m.data, q.length, nrows,
+                    out.data);
   return info.Env().Undefined();
 }
 
@@ -136,8 +123,144 @@ Napi::Value DotsF32(const Napi::CallbackInfo &info) {
       !GetView(info, 2, napi_float32_array, &out) || !DotsShape(info, q, m, out, &nrows)) {
     return {};
   }
-  GetInstance(info)->kernels.dots_f32(q.data, m.data, q.length, nrows, out.data);
+  simdot::ScoreRows(GetInstance(info)->kernels, Elem::kF32, q.data, 1, m.data, q.length, nrows,
+                    out.data);
   return info.Env().Undefined();
+}
+
+// --- search ---------------------------------------------------------------------------------
+
+// Reads a non-negative integer argument (a JS number), or fails.
+bool GetCount(const Napi::CallbackInfo &info, size_t index, double max, size_t *value) {
+  if (index < info.Length() && info[index].IsNumber()) {
+    const double d = info[index].As<Napi::Number>().DoubleValue();
+    if (d >= 0 && d <= max && d == static_cast<double>(static_cast<uint64_t>(d))) {
+      *value = static_cast<size_t>(d);
+      return true;
+    }
+  }
+  ThrowRange(info, "simdot binding: bad count argument");
+  return false;
+}
+
+// The arguments of search(queries, matrix, dim, k, threads, filter?), checked.
+bool ParseSearch(const Napi::CallbackInfo &info, simdot::SearchSpec *spec) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buffer;
+  size_t offset;
+  if (info.Length() < 1 ||
+      napi_get_typedarray_info(info.Env(), info[0], &type, &length, &data, &buffer, &offset) != napi_ok ||
+      (type != napi_int8_array && type != napi_float32_array)) {
+    Napi::TypeError::New(info.Env(), "simdot binding: argument 0 has the wrong type").ThrowAsJavaScriptException();
+    return false;
+  }
+  spec->elem = type == napi_int8_array ? Elem::kI8 : Elem::kF32;
+  size_t nq_elems, nrows_elems;
+  if (spec->elem == Elem::kI8) {
+    View<int8_t> q, m;
+    if (!GetView(info, 0, napi_int8_array, &q) || !GetView(info, 1, napi_int8_array, &m)) return false;
+    spec->queries = q.data, nq_elems = q.length, spec->rows = m.data, nrows_elems = m.length;
+  } else {
+    View<float> q, m;
+    if (!GetView(info, 0, napi_float32_array, &q) || !GetView(info, 1, napi_float32_array, &m)) return false;
+    spec->queries = q.data, nq_elems = q.length, spec->rows = m.data, nrows_elems = m.length;
+  }
+  if (!GetCount(info, 2, 4294967295.0, &spec->dim) || !GetCount(info, 3, 9007199254740991.0, &spec->k) ||
+      !GetCount(info, 4, 1024, &spec->threads)) {
+    return false;
+  }
+  if (spec->dim == 0 || nq_elems % spec->dim != 0 || nrows_elems % spec->dim != 0 ||
+      (spec->elem == Elem::kI8 && spec->dim > simdot::kMaxI8Dim) || nrows_elems / spec->dim > UINT32_MAX) {
+    ThrowRange(info, "simdot binding: bad search shape");
+    return false;
+  }
+  spec->nq = nq_elems / spec->dim;
+  spec->nrows = nrows_elems / spec->dim;
+  spec->filter = nullptr;
+  if (info.Length() > 5 && !info[5].IsUndefined() && !info[5].IsNull()) {
+    View<uint8_t> filter;
+    if (!GetView(info, 5, napi_uint8_array, &filter)) return false;
+    if (filter.length < (spec->nrows + 7) / 8) {
+      ThrowRange(info, "simdot binding: filter too short");
+      return false;
+    }
+    spec->filter = filter.data;
+  }
+  spec->kernels = GetInstance(info)->kernels;
+  return true;
+}
+
+Napi::Object MakeResult(Napi::Env env, Elem elem, const std::vector<Hit> &hits) {
+  const size_t n = hits.size();
+  Napi::Uint32Array indices = Napi::Uint32Array::New(env, n);
+  Napi::TypedArray scores = elem == Elem::kI8 ? static_cast<Napi::TypedArray>(Napi::Int32Array::New(env, n))
+                                              : static_cast<Napi::TypedArray>(Napi::Float32Array::New(env, n));
+  uint32_t *index_data = indices.Data();
+  // Both score types are 4 bytes: copy each score's own bits.
+  uint32_t *score_data = reinterpret_cast<uint32_t *>(
+      static_cast<uint8_t *>(scores.ArrayBuffer().Data()) + scores.ByteOffset());
+  for (size_t i = 0; i < n; i++) {
+    index_data[i] = hits[i].index;
+    score_data[i] = hits[i].raw;
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("indices", indices);
+  result.Set("scores", scores);
+  return result;
+}
+
+Napi::Array MakeResults(Napi::Env env, Elem elem, const std::vector<std::vector<Hit>> &results) {
+  Napi::Array array = Napi::Array::New(env, results.size());
+  for (size_t j = 0; j < results.size(); j++) array.Set(j, MakeResult(env, elem, results[j]));
+  return array;
+}
+
+// search(queries, matrix, dim, k, threads, filter?) -> one { indices, scores } per query.
+Napi::Value SearchSync(const Napi::CallbackInfo &info) {
+  simdot::SearchSpec spec;
+  if (!ParseSearch(info, &spec)) return {};
+  std::vector<std::vector<Hit>> results;
+  simdot::Search(spec, GetInstance(info)->pool, &results);
+  return MakeResults(info.Env(), spec.elem, results);
+}
+
+// The same search on a libuv worker thread. The typed arrays are referenced until the promise
+// settles, so garbage collection cannot free their memory under the search.
+class SearchWorker : public Napi::AsyncWorker {
+ public:
+  SearchWorker(const Napi::CallbackInfo &info, const simdot::SearchSpec &spec)
+      : Napi::AsyncWorker(info.Env(), "simdot.search"),
+        deferred_(Napi::Promise::Deferred::New(info.Env())),
+        spec_(spec),
+        instance_(GetInstance(info)) {
+    for (size_t i = 0; i < 2; i++) keep_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+    if (spec.filter) keep_.push_back(Napi::Persistent(info[5].As<Napi::Object>()));
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { simdot::Search(spec_, instance_->pool, &results_); }
+  void OnOK() override { deferred_.Resolve(MakeResults(Env(), spec_.elem, results_)); }
+  void OnError(const Napi::Error &error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  simdot::SearchSpec spec_;
+  Instance *instance_;
+  std::vector<Napi::ObjectReference> keep_;
+  std::vector<std::vector<Hit>> results_;
+};
+
+Napi::Value SearchAsync(const Napi::CallbackInfo &info) {
+  simdot::SearchSpec spec;
+  if (!ParseSearch(info, &spec)) return {};
+  SearchWorker *worker = new SearchWorker(info, spec);  // deletes itself after OnOK/OnError
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 Napi::Value Info(const Napi::CallbackInfo &info) {
@@ -183,13 +306,17 @@ Napi::Value ReadBytes(const Napi::CallbackInfo &info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  env.SetInstanceData(new Instance{simdot::Resolve(SIMDOT_TIER_avx512vnni)});
+  Instance *instance = new Instance();
+  instance->kernels = simdot::Resolve(SIMDOT_TIER_avx512vnni);
+  env.SetInstanceData(instance);
   exports.Set("dotI8", Napi::Function::New(env, DotI8, "dotI8"));
   exports.Set("dotF32", Napi::Function::New(env, DotF32, "dotF32"));
   exports.Set("dotsI8", Napi::Function::New(env, DotsI8, "dotsI8"));
   exports.Set("dotsF32", Napi::Function::New(env, DotsF32, "dotsF32"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setCap", Napi::Function::New(env, SetCap, "setCap"));
+  exports.Set("search", Napi::Function::New(env, SearchSync, "search"));
+  exports.Set("searchAsync", Napi::Function::New(env, SearchAsync, "searchAsync"));
   exports.Set("readBytes", Napi::Function::New(env, ReadBytes, "readBytes"));
   return exports;
 }

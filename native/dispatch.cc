@@ -30,12 +30,15 @@ const Entry kTable[] = {
     SIMDOT_KERNEL(dot_f32, scalar)
     SIMDOT_KERNEL(dots_i8, scalar)
     SIMDOT_KERNEL(dots_f32, scalar)
+    SIMDOT_KERNEL(dotsq_i8, scalar)
+    SIMDOT_KERNEL(dotsq_f32, scalar)
 };
 #undef SIMDOT_KERNEL
 
 const char *const kTierNames[SIMDOT_TIER_COUNT] = {"avx512vnni", "avx2", "neondot", "neon",
                                                    "scalar"};
-const char *const kOpNames[SIMDOT_OP_COUNT] = {"dot_i8", "dot_f32", "dots_i8", "dots_f32"};
+const char *const kOpNames[SIMDOT_OP_COUNT] = {"dot_i8",  "dot_f32",  "dots_i8",
+                                               "dots_f32", "dotsq_i8", "dotsq_f32"};
 
 // A tier counts as supported only if the CPU allows it AND this binary has a kernel for it.
 unsigned ComputeSupported() {
@@ -68,6 +71,16 @@ KernelSet Resolve(simdot_tier cap) {
   set.dot_f32 = reinterpret_cast<simdot_dot_f32_t *>(chosen[SIMDOT_OP_dot_f32]);
   set.dots_i8 = reinterpret_cast<simdot_dots_i8_t *>(chosen[SIMDOT_OP_dots_i8]);
   set.dots_f32 = reinterpret_cast<simdot_dots_f32_t *>(chosen[SIMDOT_OP_dots_f32]);
+  // A multi-query kernel of a lower tier than dots would mix arithmetic (float32 summation
+  // orders) within one search: compose from the tier's own dots instead.
+  set.dotsq_i8 = set.op_tier[SIMDOT_OP_dotsq_i8] == set.op_tier[SIMDOT_OP_dots_i8]
+                     ? reinterpret_cast<simdot_dotsq_i8_t *>(chosen[SIMDOT_OP_dotsq_i8])
+                     : nullptr;
+  set.dotsq_f32 = set.op_tier[SIMDOT_OP_dotsq_f32] == set.op_tier[SIMDOT_OP_dots_f32]
+                      ? reinterpret_cast<simdot_dotsq_f32_t *>(chosen[SIMDOT_OP_dotsq_f32])
+                      : nullptr;
+  if (!set.dotsq_i8) set.op_tier[SIMDOT_OP_dotsq_i8] = set.op_tier[SIMDOT_OP_dots_i8];
+  if (!set.dotsq_f32) set.op_tier[SIMDOT_OP_dotsq_f32] = set.op_tier[SIMDOT_OP_dots_f32];
   set.active = SIMDOT_TIER_scalar;
   for (int t = cap; t < SIMDOT_TIER_COUNT; t++) {
     if (supported & (1u << t)) {

@@ -13,6 +13,10 @@ struct KernelSet {
   simdot_dot_f32_t *dot_f32;
   simdot_dots_i8_t *dots_i8;
   simdot_dots_f32_t *dots_f32;
+  // Null where the tier has no multi-query kernel: callers then run the same tier's dots once
+  // per query, so scores never mix tiers.
+  simdot_dotsq_i8_t *dotsq_i8;
+  simdot_dotsq_f32_t *dotsq_f32;
   simdot_tier op_tier[SIMDOT_OP_COUNT];  // which tier each operation actually runs
   simdot_tier active;                    // the best supported tier at or below the cap
 };

@@ -30,6 +30,16 @@ typedef void simdot_dots_i8_t(const int8_t *q, const int8_t *rows, size_t dim, s
 typedef void simdot_dots_f32_t(const float *q, const float *rows, size_t dim, size_t nrows,
                                float *out);
 
+/* Multi-query scoring for batched search: out[j * nrows + r] = dot(queries + j * dim,
+ * rows + r * dim) for j < nq <= SIMDOT_MAX_BATCH. Each row is read once for all nq queries.
+ * Within a tier, every float32 kernel sums one row in the same order, so dot, dots and dotsq
+ * give bit-identical scores for the same row and query. */
+#define SIMDOT_MAX_BATCH 8
+typedef void simdot_dotsq_i8_t(const int8_t *queries, size_t nq, const int8_t *rows, size_t dim,
+                               size_t nrows, int32_t *out);
+typedef void simdot_dotsq_f32_t(const float *queries, size_t nq, const float *rows, size_t dim,
+                                size_t nrows, float *out);
+
 /* Tiers, best first. The numeric order is the cap order used by SIMDOT_KERNEL / useKernel. */
 typedef enum {
   SIMDOT_TIER_avx512vnni = 0,
@@ -45,6 +55,8 @@ typedef enum {
   SIMDOT_OP_dot_f32,
   SIMDOT_OP_dots_i8,
   SIMDOT_OP_dots_f32,
+  SIMDOT_OP_dotsq_i8,
+  SIMDOT_OP_dotsq_f32,
   SIMDOT_OP_COUNT
 } simdot_op;
 
@@ -59,6 +71,8 @@ SIMDOT_KERNEL(dot_i8, scalar)
 SIMDOT_KERNEL(dot_f32, scalar)
 SIMDOT_KERNEL(dots_i8, scalar)
 SIMDOT_KERNEL(dots_f32, scalar)
+SIMDOT_KERNEL(dotsq_i8, scalar)
+SIMDOT_KERNEL(dotsq_f32, scalar)
 #undef SIMDOT_KERNEL
 
 #ifdef __cplusplus

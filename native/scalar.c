@@ -37,3 +37,13 @@ void simdot_dots_f32_scalar(const float *q, const float *rows, size_t dim, size_
                             float *out) {
   for (size_t r = 0; r < nrows; r++) out[r] = simdot_dot_f32_scalar(q, rows + r * dim, dim);
 }
+
+void simdot_dotsq_i8_scalar(const int8_t *queries, size_t nq, const int8_t *rows, size_t dim,
+                            size_t nrows, int32_t *out) {
+  for (size_t j = 0; j < nq; j++) simdot_dots_i8_scalar(queries + j * dim, rows, dim, nrows, out + j * nrows);
+}
+
+void simdot_dotsq_f32_scalar(const float *queries, size_t nq, const float *rows, size_t dim,
+                             size_t nrows, float *out) {
+  for (size_t j = 0; j < nq; j++) simdot_dots_f32_scalar(queries + j * dim, rows, dim, nrows, out + j * nrows);
+}

@@ -1,0 +1,216 @@
+// search.cc - see search.h.
+#include "search.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#if defined(_MSC_VER)
+#include <intrin.h>
+#endif
+
+namespace simdot {
+
+int64_t DotI8Long(const KernelSet &k, const int8_t *a, const int8_t *b, size_t n) {
+  int64_t sum = 0;
+  for (size_t off = 0; off < n; off += SIMDOT_I8_MAX_CHUNK) {
+    sum += k.dot_i8(a + off, b + off, std::min<size_t>(SIMDOT_I8_MAX_CHUNK, n - off));
+  }
+  return sum;
+}
+
+namespace {
+
+int32_t KeyOf(Elem elem, uint32_t raw) {
+  if (elem == Elem::kI8) return static_cast<int32_t>(raw);
+  const uint32_t magnitude = raw & 0x7fffffffu;
+  if (magnitude > 0x7f800000u) return INT32_MIN;  // NaN: below every number
+  if (magnitude == 0) return 0;                    // -0 ties with +0
+  // Positive floats order like their bits; negative ones in reverse, so flip their magnitude.
+  return static_cast<int32_t>(raw & 0x80000000u ? raw ^ 0x7fffffffu : raw);
+}
+
+// The better hit sorts first: higher key, then lower index.
+bool Better(const Hit &a, const Hit &b) {
+  return a.key > b.key || (a.key == b.key && a.index < b.index);
+}
+
+// Size-k selection for rows that arrive in increasing index order. A heap whose front is the
+// worst kept hit; since indices only grow, a new score equal to the worst one loses the tie, so
+// the hot test is one integer comparison.
+class Selection {
+ public:
+  explicit Selection(size_t k) : k_(k) {}
+
+  void Reserve(size_t n) { heap_.reserve(std::min(k_, n)); }
+
+  void Offer(int32_t key, uint32_t index, uint32_t raw) {
+    if (heap_.size() < k_) {
+      heap_.push_back({key, index, raw});
+      std::push_heap(heap_.begin(), heap_.end(), Better);
+      if (heap_.size() == k_) threshold_ = heap_.front().key;
+    } else if (key > threshold_) {
+      std::pop_heap(heap_.begin(), heap_.end(), Better);
+      heap_.back() = {key, index, raw};
+      std::push_heap(heap_.begin(), heap_.end(), Better);
+      threshold_ = heap_.front().key;
+    }
+  }
+
+  bool Full() const { return heap_.size() == k_; }
+  int32_t Threshold() const { return threshold_; }
+  std::vector<Hit> &Hits() { return heap_; }
+
+ private:
+  size_t k_;
+  int32_t threshold_ = INT32_MIN;
+  std::vector<Hit> heap_;
+};
+
+unsigned CountTrailingZeros(uint64_t word) {  // word != 0
+#if defined(_MSC_VER)
+  unsigned long index;
+  _BitScanForward64(&index, word);
+  return static_cast<unsigned>(index);
+#else
+  return static_cast<unsigned>(__builtin_ctzll(word));
+#endif
+}
+
+// Index of the first row in [i, end) whose filter bit equals `set`, or end.
+size_t NextRow(const uint8_t *filter, size_t i, size_t end, bool set) {
+  const uint64_t skip = set ? 0 : ~uint64_t{0};
+  while (i < end) {
+    if ((i & 63) == 0 && i + 64 <= end) {
+      uint64_t word;
+      std::memcpy(&word, filter + (i >> 3), sizeof word);  // little-endian: bit i & 63
+      if (word == skip) {
+        i += 64;
+        continue;
+      }
+      return i + CountTrailingZeros(set ? word : ~word);
+    }
+    if (((filter[i >> 3] >> (i & 7)) & 1) == static_cast<unsigned>(set)) return i;
+    i++;
+  }
+  return end;
+}
+
+size_t ElemSize(Elem elem) { return elem == Elem::kI8 ? 1 : 4; }
+
+// Rows per block: for one query the scores of a block stay in L1; for several, the block of
+// rows itself stays in L2 while every group of queries passes over it.
+size_t BlockRows(const SearchSpec &spec) {
+  if (spec.nq <= SIMDOT_MAX_BATCH) return 1024;
+  const size_t row_bytes = spec.dim * ElemSize(spec.elem);
+  return std::clamp<size_t>((192 * 1024) / std::max<size_t>(row_bytes, 1), 16, 1024);
+}
+
+// Scans rows [begin, end) into one Selection per query.
+void ScanShard(const SearchSpec &spec, size_t begin, size_t end, std::vector<Selection> *sel) {
+  const size_t block = BlockRows(spec);
+  const size_t elem_size = ElemSize(spec.elem);
+  std::unique_ptr<uint32_t[]> scores(new uint32_t[block * spec.nq]);
+  for (Selection &s : *sel) s.Reserve(end - begin);
+  size_t r = begin;
+  while (r < end) {
+    size_t stop;
+    if (spec.filter) {
+      r = NextRow(spec.filter, r, end, true);
+      if (r == end) break;
+      stop = NextRow(spec.filter, r, std::min(end, r + block), false);
+    } else {
+      stop = std::min(end, r + block);
+    }
+    const size_t n = stop - r;
+    ScoreRows(spec.kernels, spec.elem, spec.queries, spec.nq,
+              static_cast<const char *>(spec.rows) + r * spec.dim * elem_size, spec.dim, n,
+              scores.get());
+    for (size_t j = 0; j < spec.nq; j++) {
+      Selection &s = (*sel)[j];
+      const uint32_t *row_scores = scores.get() + j * n;
+      for (size_t i = 0; i < n; i++) {
+        const int32_t key = KeyOf(spec.elem, row_scores[i]);
+        if (key > s.Threshold() || !s.Full()) s.Offer(key, static_cast<uint32_t>(r + i), row_scores[i]);
+      }
+    }
+    r = stop;
+  }
+}
+
+}  // namespace
+
+void ScoreRows(const KernelSet &k, Elem elem, const void *queries, size_t nq, const void *rows,
+               size_t dim, size_t n, void *out) {
+  if (elem == Elem::kF32) {
+    const float *q = static_cast<const float *>(queries);
+    const float *m = static_cast<const float *>(rows);
+    float *o = static_cast<float *>(out);
+    for (size_t j = 0; j < nq; j += SIMDOT_MAX_BATCH) {
+      const size_t g = std::min<size_t>(SIMDOT_MAX_BATCH, nq - j);
+      if (g == 1 || !k.dotsq_f32) {
+        for (size_t i = 0; i < g; i++) k.dots_f32(q + (j + i) * dim, m, dim, n, o + (j + i) * n);
+      } else {
+        k.dotsq_f32(q + j * dim, g, m, dim, n, o + j * n);
+      }
+    }
+    return;
+  }
+  const int8_t *q = static_cast<const int8_t *>(queries);
+  const int8_t *m = static_cast<const int8_t *>(rows);
+  int32_t *o = static_cast<int32_t *>(out);
+  if (dim > SIMDOT_I8_MAX_CHUNK) {
+    // Rows this long amortise a call per row; the sum fits int32 because dim <= kMaxI8Dim.
+    for (size_t j = 0; j < nq; j++) {
+      for (size_t r = 0; r < n; r++) {
+        o[j * n + r] = static_cast<int32_t>(DotI8Long(k, q + j * dim, m + r * dim, dim));
+      }
+    }
+    return;
+  }
+  for (size_t j = 0; j < nq; j += SIMDOT_MAX_BATCH) {
+    const size_t g = std::min<size_t>(SIMDOT_MAX_BATCH, nq - j);
+    if (g == 1 || !k.dotsq_i8) {
+      for (size_t i = 0; i < g; i++) k.dots_i8(q + (j + i) * dim, m, dim, n, o + (j + i) * n);
+    } else {
+      k.dotsq_i8(q + j * dim, g, m, dim, n, o + j * n);
+    }
+  }
+}
+
+size_t DefaultThreads(const SearchSpec &spec) {
+  // A shard must stream a few MB to pay for waking a thread; small searches stay on one.
+  constexpr size_t kBytesPerThread = 8u << 20;
+  const size_t work = spec.nrows * spec.dim * ElemSize(spec.elem) * std::max<size_t>(1, spec.nq / 4);
+  const size_t hw = std::max(1u, std::thread::hardware_concurrency());
+  return std::clamp<size_t>(work / kBytesPerThread, 1, std::min(hw, ThreadPool::kMaxThreads));
+}
+
+void Search(const SearchSpec &spec, ThreadPool &pool, std::vector<std::vector<Hit>> *results) {
+  results->assign(spec.nq, {});
+  if (spec.nrows == 0 || spec.nq == 0 || spec.k == 0) return;
+  const size_t threads = spec.threads ? spec.threads : DefaultThreads(spec);
+  // Shards start on multiples of 64 rows so filter words never straddle two shards.
+  const size_t per_shard = ((spec.nrows + threads - 1) / threads + 63) & ~size_t{63};
+  const size_t shards = (spec.nrows + per_shard - 1) / per_shard;
+  std::vector<std::vector<Selection>> shard_sel(shards,
+                                                std::vector<Selection>(spec.nq, Selection(spec.k)));
+  pool.Run(shards, threads, [&](size_t s) {
+    ScanShard(spec, s * per_shard, std::min(spec.nrows, (s + 1) * per_shard), &shard_sel[s]);
+  });
+  for (size_t j = 0; j < spec.nq; j++) {
+    std::vector<Hit> &out = (*results)[j];
+    for (auto &sel : shard_sel) {
+      std::vector<Hit> &hits = sel[j].Hits();
+      out.insert(out.end(), hits.begin(), hits.end());
+      std::vector<Hit>().swap(hits);
+    }
+    const size_t keep = std::min(spec.k, out.size());
+    std::partial_sort(out.begin(), out.begin() + keep, out.end(), Better);
+    out.resize(keep);
+  }
+}
+
+}  // namespace simdot

@@ -1,0 +1,59 @@
+// search.h - exact top-k search: score rows in cache-sized blocks with the active tier's
+// kernels, keep a size-k selection per query and shard, merge the shards deterministically.
+#ifndef SIMDOT_SEARCH_H
+#define SIMDOT_SEARCH_H
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "dispatch.h"
+#include "pool.h"
+
+namespace simdot {
+
+enum class Elem { kI8, kF32 };
+
+// Rows up to this length can never overflow an int32 score: 131071 * (-128 * -128) < 2^31.
+constexpr size_t kMaxI8Dim = 131071;
+
+// The exact int8 dot product at any length: kernels are exact up to SIMDOT_I8_MAX_CHUNK
+// elements, so longer vectors are summed in chunks, in 64 bits.
+int64_t DotI8Long(const KernelSet &k, const int8_t *a, const int8_t *b, size_t n);
+
+// Scores n rows against nq queries: out[j * n + r] (int32 or float by elem). Splits int8 rows
+// longer than the kernels' exact range and adds the parts in 64 bits.
+void ScoreRows(const KernelSet &k, Elem elem, const void *queries, size_t nq, const void *rows,
+               size_t dim, size_t n, void *out);
+
+// One result: `key` orders scores as integers (float32 scores mapped so that every NaN sorts
+// below -Infinity and -0 equals +0); `raw` is the score's own bits.
+struct Hit {
+  int32_t key;
+  uint32_t index;
+  uint32_t raw;
+};
+
+struct SearchSpec {
+  KernelSet kernels;
+  Elem elem;
+  const void *queries;    // nq rows of dim elements
+  size_t nq;
+  const void *rows;       // nrows rows of dim elements
+  size_t dim;
+  size_t nrows;
+  size_t k;
+  const uint8_t *filter;  // bit (i & 7) of byte (i >> 3) set: row i is eligible; null: all are
+  size_t threads;         // shards; 0: chosen from the work size
+};
+
+// Fills results[j] with the best min(k, eligible rows) hits of query j, best first: higher
+// score first, equal scores by lower index. Identical for any thread count.
+void Search(const SearchSpec &spec, ThreadPool &pool, std::vector<std::vector<Hit>> *results);
+
+// The shard count Search uses for `threads` = 0.
+size_t DefaultThreads(const SearchSpec &spec);
+
+}  // namespace simdot
+
+#endif
