@@ -1,3 +1,5 @@
+import { isInt8Array } from './validate.js';
+
 // The pure-TypeScript kernels: what runs when no native binary loads (the `js` tier), with the
 // same results as the native kernels: exact integers for int8, and for float32 a sum in double
 // precision rounded once to float32, well inside the documented bound.
@@ -47,4 +49,78 @@ export function dotsF32(q: Float32Array, m: Float32Array, out: Float32Array): vo
   const dim = q.length;
   // Storing into a Float32Array rounds to float32.
   for (let r = 0; r < out.length; r++) out[r] = dotF32(q, m, r * dim, dim);
+}
+
+/** The ordering of search results: higher score first, NaN below every number, then lower index. */
+function better(sa: number, ia: number, sb: number, ib: number): boolean {
+  const nanA = sa !== sa;
+  const nanB = sb !== sb;
+  if (nanA !== nanB) return nanB;
+  if (!nanA && sa !== sb) return sa > sb;
+  return ia < ib;
+}
+
+/**
+ * Top-k of one query over the eligible rows, best first; the same results as the native search
+ * (same scores: they come from the dots above).
+ */
+export function topK(
+  q: Int8Array | Float32Array,
+  m: Int8Array | Float32Array,
+  k: number,
+  filter: Uint8Array | undefined,
+): { indices: Uint32Array; scores: Int32Array | Float32Array } {
+  const dim = q.length;
+  const nrows = dim === 0 ? 0 : m.length / dim;
+  const int8 = isInt8Array(q);
+  const score = new (int8 ? Int32Array : Float32Array)(1);
+  // A binary heap with the worst kept hit at the root; rows arrive in index order, so a score
+  // equal to the worst one loses the tie.
+  const heapScore: number[] = [];
+  const heapIndex: number[] = [];
+  const worse = (a: number, b: number) => better(heapScore[b]!, heapIndex[b]!, heapScore[a]!, heapIndex[a]!);
+  const swap = (a: number, b: number) => {
+    [heapScore[a], heapScore[b]] = [heapScore[b]!, heapScore[a]!];
+    [heapIndex[a], heapIndex[b]] = [heapIndex[b]!, heapIndex[a]!];
+  };
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let w = i;
+      if (l < heapScore.length && worse(l, w)) w = l;
+      if (r < heapScore.length && worse(r, w)) w = r;
+      if (w === i) return;
+      swap(i, w);
+      i = w;
+    }
+  };
+  for (let row = 0; row < nrows; row++) {
+    if (filter && ((filter[row >> 3]! >> (row & 7)) & 1) === 0) continue;
+    // Rounded exactly as dots rounds it (Int32Array / Float32Array store).
+    score[0] = int8 ? dotI8(q as Int8Array, m as Int8Array, row * dim, dim) : dotF32(q as Float32Array, m as Float32Array, row * dim, dim);
+    const s = score[0]!;
+    if (heapScore.length < k) {
+      heapScore.push(s);
+      heapIndex.push(row);
+      for (let i = heapScore.length - 1; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if (!worse(i, parent)) break;
+        swap(i, parent);
+        i = parent;
+      }
+    } else if (better(s, row, heapScore[0]!, heapIndex[0]!)) {
+      heapScore[0] = s;
+      heapIndex[0] = row;
+      siftDown(0);
+    }
+  }
+  const order = heapScore.map((_, i) => i).sort((a, b) => (better(heapScore[a]!, heapIndex[a]!, heapScore[b]!, heapIndex[b]!) ? -1 : 1));
+  const indices = new Uint32Array(order.length);
+  const scores = new (int8 ? Int32Array : Float32Array)(order.length);
+  order.forEach((h, i) => {
+    indices[i] = heapIndex[h]!;
+    scores[i] = heapScore[h]!;
+  });
+  return { indices, scores };
 }

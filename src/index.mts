@@ -2,6 +2,6 @@
 // loaded binary are shared however the package is imported.
 import simdot from './index.js';
 
-export type { Info, Operation, Tier } from './index.js';
-export const { TIERS, dot, dots, info, useKernel } = simdot;
+export type { Info, Operation, Tier, TopKBatchOptions, TopKOptions, TopKResult } from './index.js';
+export const { TIERS, dot, dots, info, topK, topKAsync, topKBatch, useKernel } = simdot;
 export default simdot;

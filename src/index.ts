@@ -1,14 +1,27 @@
 // simdot: exact similarity search over int8 and float32 embeddings.
 import * as fallback from './fallback.js';
 import { loadBinding, type Binding } from './native.js';
-import { isInt8Array, out as checkOut, rows, sameType, vector, describe, type Vector } from './validate.js';
+import {
+  describe,
+  isInt8Array,
+  MAX_I8_DIM,
+  MAX_RESULTS,
+  out as checkOut,
+  positiveInteger,
+  rows,
+  sameType,
+  searchOptions,
+  vector,
+  type Vector,
+} from './validate.js';
 
 /** Kernel tiers, best first. `js` is the pure-TypeScript fallback and runs everywhere. */
 export const TIERS = ['avx512vnni', 'avx2', 'neondot', 'neon', 'scalar', 'js'] as const;
 export type Tier = (typeof TIERS)[number];
 
-export type Operation = 'dot_i8' | 'dot_f32' | 'dots_i8' | 'dots_f32';
-const OPERATIONS: readonly Operation[] = ['dot_i8', 'dot_f32', 'dots_i8', 'dots_f32'];
+/** Kernel operations as info().kernels names them; dotsq_* score several queries per row read. */
+export type Operation = 'dot_i8' | 'dot_f32' | 'dots_i8' | 'dots_f32' | 'dotsq_i8' | 'dotsq_f32';
+const OPERATIONS: readonly Operation[] = ['dot_i8', 'dot_f32', 'dots_i8', 'dots_f32', 'dotsq_i8', 'dotsq_f32'];
 
 export interface Info {
   /** The tier that runs now. */
@@ -148,4 +161,111 @@ export function dots(query: Vector, matrix: Vector, out?: Int32Array | Float32Ar
   if (active) active.dotsF32(q, m as Float32Array, o);
   else fallback.dotsF32(q, m as Float32Array, o);
   return o;
+}
+
+/** The k best rows of a search, best first. */
+export interface TopKResult<S extends Int32Array | Float32Array = Int32Array | Float32Array> {
+  /** Row indices into the matrix. */
+  indices: Uint32Array;
+  /** Their scores (dot products), as dots() computes them. */
+  scores: S;
+}
+
+export interface TopKOptions {
+  /**
+   * Threads (shards) for this search, 1 to 1024. Default: chosen from the work size, 1 for small
+   * searches. The result never depends on it.
+   */
+  threads?: number;
+  /**
+   * Only rows whose bit is set are eligible: bit `i & 7` of byte `i >> 3` for row i; exactly
+   * ceil(rows / 8) bytes. Rows left out are not read at all.
+   */
+  filter?: Uint8Array;
+}
+
+export interface TopKBatchOptions extends TopKOptions {
+  /** The row length, shared by every query and every matrix row. */
+  dim: number;
+}
+
+type Search = { q: Vector; m: Vector; dim: number; k: number; threads: number; filter: Uint8Array | undefined };
+
+function checkSearch(fn: string, query: unknown, matrix: unknown, k: unknown, options: unknown): Search {
+  const q = vector(fn, 'query', query);
+  const m = sameType(fn, 'matrix', matrix, q, 'query');
+  const nrows = rows(fn, q, m);
+  const kk = positiveInteger(fn, 'k', k);
+  const { threads, filter } = searchOptions(fn, options, nrows);
+  return { q, m, dim: q.length, k: kk, threads, filter };
+}
+
+function checkBatch(fn: string, queries: unknown, matrix: unknown, k: unknown, options: unknown): Search & { nq: number } {
+  const q = vector(fn, 'queries', queries);
+  const m = sameType(fn, 'matrix', matrix, q, 'queries');
+  const kk = positiveInteger(fn, 'k', k);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${fn}: expected options to be an object with dim, received ${describe(options)}`);
+  }
+  const dim = positiveInteger(fn, 'options.dim', (options as { dim?: unknown }).dim, isInt8Array(q) ? MAX_I8_DIM : 2 ** 32 - 1);
+  if (q.length % dim !== 0) throw new RangeError(`${fn}: queries length ${q.length} is not a multiple of dim ${dim}`);
+  if (m.length % dim !== 0) throw new RangeError(`${fn}: matrix length ${m.length} is not a multiple of dim ${dim}`);
+  const nrows = m.length / dim;
+  const nq = q.length / dim;
+  const { threads, filter } = searchOptions(fn, options, nrows, true);
+  if (nq * Math.min(kk, nrows) > MAX_RESULTS) {
+    throw new RangeError(`${fn}: ${nq} queries x min(k, rows) ${Math.min(kk, nrows)} results exceed the limit of ${MAX_RESULTS}`);
+  }
+  return { q, m, dim, k: kk, threads, filter, nq };
+}
+
+function searchJs(s: Search): TopKResult[] {
+  const results: TopKResult[] = [];
+  for (let off = 0; off < s.q.length; off += s.dim) {
+    const query = s.q.subarray(off, off + s.dim) as Vector;
+    results.push(fallback.topK(query, s.m, s.k, s.filter));
+  }
+  return results;
+}
+
+/**
+ * The k rows of `matrix` (row-major, rows of query.length) with the highest dot product with
+ * `query`, best first; equal scores rank the lower row index first and a NaN score never ranks
+ * above a number. Returns min(k, eligible rows) results. One call into native code however many
+ * rows: rows are scored in cache-sized blocks by the active kernels, on `options.threads` shards.
+ */
+export function topK(query: Int8Array, matrix: Int8Array, k: number, options?: TopKOptions): TopKResult<Int32Array>;
+export function topK(query: Float32Array, matrix: Float32Array, k: number, options?: TopKOptions): TopKResult<Float32Array>;
+export function topK(query: Vector, matrix: Vector, k: number, options?: TopKOptions): TopKResult {
+  const s = checkSearch('topK', query, matrix, k, options);
+  if (!active) return searchJs(s)[0]!;
+  return active.search(s.q, s.m, s.dim, s.k, s.threads, s.filter)[0]!;
+}
+
+/**
+ * topK computed off the event loop (on a worker thread), with identical results. The arrays are
+ * referenced until the promise settles; do not transfer or resize their buffers meanwhile.
+ * Invalid arguments reject the promise with the error topK would throw.
+ */
+export function topKAsync(query: Int8Array, matrix: Int8Array, k: number, options?: TopKOptions): Promise<TopKResult<Int32Array>>;
+export function topKAsync(query: Float32Array, matrix: Float32Array, k: number, options?: TopKOptions): Promise<TopKResult<Float32Array>>;
+export async function topKAsync(query: Vector, matrix: Vector, k: number, options?: TopKOptions): Promise<TopKResult> {
+  const s = checkSearch('topKAsync', query, matrix, k, options);
+  if (!active) return searchJs(s)[0]!;
+  return (await active.searchAsync(s.q, s.m, s.dim, s.k, s.threads, s.filter))[0]!;
+}
+
+/**
+ * Several searches over one matrix in one call: `queries` holds Q queries of `options.dim`
+ * elements, row-major; the result has one entry per query, each exactly what topK gives. Each
+ * block of rows is read from memory once and scored against up to 8 queries held in registers,
+ * so a batch costs far less than Q separate searches.
+ */
+export function topKBatch(queries: Int8Array, matrix: Int8Array, k: number, options: TopKBatchOptions): TopKResult<Int32Array>[];
+export function topKBatch(queries: Float32Array, matrix: Float32Array, k: number, options: TopKBatchOptions): TopKResult<Float32Array>[];
+export function topKBatch(queries: Vector, matrix: Vector, k: number, options: TopKBatchOptions): TopKResult[] {
+  const s = checkBatch('topKBatch', queries, matrix, k, options);
+  if (s.nq === 0) return [];
+  if (!active) return searchJs(s);
+  return active.search(s.q, s.m, s.dim, s.k, s.threads, s.filter);
 }

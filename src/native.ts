@@ -8,12 +8,33 @@ export interface NativeInfo {
   supported: string[];
 }
 
+export interface RawResult {
+  indices: Uint32Array;
+  scores: Int32Array | Float32Array;
+}
+
 /** The binding's own functions; arguments arrive validated (see validate.ts). */
 export interface Binding {
   dotI8(a: Int8Array, b: Int8Array): number;
   dotF32(a: Float32Array, b: Float32Array): number;
   dotsI8(query: Int8Array, matrix: Int8Array, out: Int32Array): void;
   dotsF32(query: Float32Array, matrix: Float32Array, out: Float32Array): void;
+  search<T extends Int8Array | Float32Array>(
+    queries: T,
+    matrix: T,
+    dim: number,
+    k: number,
+    threads: number,
+    filter: Uint8Array | undefined,
+  ): RawResult[];
+  searchAsync<T extends Int8Array | Float32Array>(
+    queries: T,
+    matrix: T,
+    dim: number,
+    k: number,
+    threads: number,
+    filter: Uint8Array | undefined,
+  ): Promise<RawResult[]>;
   info(): NativeInfo;
   setCap(tier: string): string;
 }

@@ -45,7 +45,7 @@ export function isFloat32Array(value: unknown): value is Float32Array {
 }
 
 /** A view of length 0 may sit on a buffer that was detached (transferred); say so. */
-function checkAttached(fn: string, name: string, value: Vector): void {
+function checkAttached(fn: string, name: string, value: ArrayBufferView & { length: number }): void {
   if (value.length !== 0) return;
   try {
     new Uint8Array(value.buffer, 0, 0);
@@ -120,3 +120,50 @@ export function out<T extends Int32Array | Float32Array>(
 function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
+
+/** k of a search: a positive integer (it may exceed the number of rows). */
+export function positiveInteger(fn: string, name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${fn}: expected ${name} to be a positive integer, received ${describe(value)}`);
+  }
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new RangeError(`${fn}: expected ${name} to be an integer from 1 to ${max}, received ${String(value)}`);
+  }
+  return value;
+}
+
+/** Most threads one search may ask for; more shards than cores only add overhead. */
+export const MAX_THREADS = 1024;
+
+export interface SearchOptionsChecked {
+  threads: number; // 0: chosen from the work size
+  filter: Uint8Array | undefined;
+}
+
+/** options.threads and options.filter of topK, topKAsync and topKBatch. */
+export function searchOptions(fn: string, options: unknown, nrows: number, required = false): SearchOptionsChecked {
+  if (options === undefined && !required) return { threads: 0, filter: undefined };
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${fn}: expected options to be an object, received ${describe(options)}`);
+  }
+  const { threads, filter } = options as { threads?: unknown; filter?: unknown };
+  const checked: SearchOptionsChecked = { threads: 0, filter: undefined };
+  if (threads !== undefined) checked.threads = positiveInteger(fn, 'options.threads', threads, MAX_THREADS);
+  if (filter !== undefined && filter !== null) {
+    if (!(filter instanceof Uint8Array || types.isUint8Array(filter))) {
+      throw new TypeError(`${fn}: expected options.filter to be a Uint8Array bitset (one bit per row), received ${describe(filter)}`);
+    }
+    const bytes = Math.ceil(nrows / 8);
+    if (filter.length !== bytes) {
+      throw new RangeError(
+        `${fn}: expected options.filter to have ${bytes} bytes (one bit per row for ${nrows} rows), received length ${filter.length}`,
+      );
+    }
+    checkAttached(fn, 'options.filter', filter);
+    checked.filter = filter;
+  }
+  return checked;
+}
+
+/** A search keeps nq * min(k, rows) hits in memory; refuse what could not be allocated. */
+export const MAX_RESULTS = 2 ** 27;
