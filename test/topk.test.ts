@@ -1,0 +1,204 @@
+// topK, topKAsync and topKBatch on every tier against a brute-force reference: score every row
+// with the same tier's dots(), sort all eligible rows (higher score first, NaN below every number,
+// equal scores by lower index), take k.
+import { randomFillSync } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rng } from './lib/conformance.mjs';
+import { simdot } from './load.js';
+
+type Vec = Int8Array | Float32Array;
+const { dots, topK, topKAsync, topKBatch, useKernel } = simdot;
+
+function reference(q: Vec, m: Vec, k: number, filter?: Uint8Array) {
+  const scores = dots(q as Int8Array, m as Int8Array) as Int32Array | Float32Array;
+  const rows = [...scores.keys()].filter((i) => !filter || (filter[i >> 3]! >> (i & 7)) & 1);
+  rows.sort((a, b) => {
+    const sa = scores[a]!;
+    const sb = scores[b]!;
+    const na = Number.isNaN(sa);
+    const nb = Number.isNaN(sb);
+    if (na !== nb) return na ? 1 : -1;
+    if (!na && sa !== sb) return sb - sa;
+    return a - b;
+  });
+  const top = rows.slice(0, k);
+  return { indices: Array.from(top), scores: top.map((i) => scores[i]!) };
+}
+
+function plain(r: { indices: Uint32Array; scores: Int32Array | Float32Array }) {
+  return { indices: Array.from(r.indices), scores: Array.from(r.scores) };
+}
+
+function matrix<T extends Vec>(Type: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number, offset: number, fill: (i: number) => number): T {
+  const v = new Type(new ArrayBuffer((n + offset) * Type.BYTES_PER_ELEMENT), offset * Type.BYTES_PER_ELEMENT, n);
+  for (let i = 0; i < n; i++) v[i] = fill(i);
+  return v;
+}
+
+const r = rng(42);
+const int8 = () => Math.floor(r() * 256) - 128;
+const float = () => r() * 2 - 1;
+
+interface Dataset {
+  name: string;
+  q: Vec;
+  m: Vec;
+}
+
+function datasets(): Dataset[] {
+  const sets: Dataset[] = [];
+  for (const [dim, rows] of [[1536, 300], [13, 1000], [100, 257], [1537, 70], [64, 1]] as const) {
+    sets.push({ name: `int8 random ${rows}x${dim}`, q: matrix(Int8Array, dim, 0, int8), m: matrix(Int8Array, dim * rows, 0, int8) });
+    sets.push({ name: `float32 random ${rows}x${dim}`, q: matrix(Float32Array, dim, 0, float), m: matrix(Float32Array, dim * rows, 0, float) });
+  }
+  // Few distinct scores: many ties, decided by row index.
+  sets.push({ name: 'int8 many equal scores', q: matrix(Int8Array, 7, 0, () => 1), m: matrix(Int8Array, 7 * 500, 0, () => (r() < 0.5 ? 0 : 1)) });
+  sets.push({ name: 'int8 all rows equal', q: matrix(Int8Array, 33, 0, int8), m: matrix(Int8Array, 33 * 200, 0, (i) => (i % 33) - 16) });
+  sets.push({ name: 'float32 all rows equal', q: matrix(Float32Array, 9, 0, () => 0.5), m: matrix(Float32Array, 9 * 130, 0, (i) => (i % 9) / 4) });
+  sets.push({ name: 'int8 odd byte offsets', q: matrix(Int8Array, 65, 3, int8), m: matrix(Int8Array, 65 * 150, 5, int8) });
+  sets.push({ name: 'float32 unaligned views', q: matrix(Float32Array, 31, 1, float), m: matrix(Float32Array, 31 * 150, 3, float) });
+  sets.push({ name: 'int8 extremes', q: matrix(Int8Array, 129, 0, () => -128), m: matrix(Int8Array, 129 * 100, 0, () => (r() < 0.5 ? -128 : 127)) });
+  sets.push({ name: 'int8 rows longer than 65536', q: matrix(Int8Array, 70001, 1, int8), m: matrix(Int8Array, 70001 * 5, 1, int8) });
+  // NaN and infinities: one value in a row decides its score.
+  const special = [NaN, Infinity, -Infinity, NaN, -0, 0];
+  sets.push({
+    name: 'float32 NaN and infinities',
+    q: matrix(Float32Array, 5, 0, () => 1),
+    m: matrix(Float32Array, 5 * 120, 0, (i) => (i % 5 === 0 && r() < 0.4 ? special[Math.floor(r() * special.length)]! : Math.round(float() * 4))),
+  });
+  return sets;
+}
+
+function filters(rows: number): [string, Uint8Array][] {
+  const bytes = Math.ceil(rows / 8);
+  const make = (p: (i: number) => boolean) => {
+    const f = new Uint8Array(bytes);
+    for (let i = 0; i < rows; i++) if (p(i)) f[i >> 3]! |= 1 << (i & 7);
+    return f;
+  };
+  const fr = rng(rows);
+  return [
+    ['all', make(() => true)],
+    ['none', make(() => false)],
+    ['one row', make((i) => i === rows - 1)],
+    ['random 1%', make(() => fr() < 0.01)],
+    ['random 50%', make(() => fr() < 0.5)],
+  ];
+}
+
+const supported = simdot.info().supported;
+const ran: string[] = [];
+afterAll(() => {
+  console.log(`topK tested on tiers: ${ran.join(', ')}`);
+  useKernel('avx512vnni');
+});
+
+for (const tier of supported) {
+  describe(`topK on tier ${tier}`, () => {
+    const sets = datasets();
+    it('matches the brute-force reference for k = 1, 10, rows and more than rows', () => {
+      expect(useKernel(tier)).toBe(tier);
+      ran.push(tier);
+      for (const { name, q, m } of sets) {
+        const rows = m.length / q.length;
+        for (const k of [1, 10, rows, rows + 5]) {
+          const got = plain(topK(q as Int8Array, m as Int8Array, k));
+          expect(got, `${name} k=${k}`).toEqual(reference(q, m, k));
+          expect(got.indices.length).toBe(Math.min(k, rows));
+        }
+      }
+    });
+
+    it('gives identical results on 1, 2 and 7 threads', () => {
+      useKernel(tier);
+      for (const { name, q, m } of sets) {
+        const one = plain(topK(q as Int8Array, m as Int8Array, 25, { threads: 1 }));
+        for (const threads of [2, 7]) {
+          expect(plain(topK(q as Int8Array, m as Int8Array, 25, { threads })), `${name} threads=${threads}`).toEqual(one);
+        }
+      }
+    });
+
+    it('honours filters: all, none, one row, random 1% and 50%', () => {
+      useKernel(tier);
+      const big = { q: matrix(Int8Array, 48, 0, int8), m: matrix(Int8Array, 48 * 3001, 0, int8) };
+      for (const { name, q, m } of [...sets, { name: 'int8 3001 rows', ...big }]) {
+        const rows = m.length / q.length;
+        for (const [fname, filter] of filters(rows)) {
+          for (const threads of [1, 3]) {
+            const got = plain(topK(q as Int8Array, m as Int8Array, 10, { filter, threads }));
+            expect(got, `${name} filter ${fname}`).toEqual(reference(q, m, 10, filter));
+          }
+        }
+      }
+    });
+
+    it('topKAsync resolves to the same results', async () => {
+      useKernel(tier);
+      for (const { name, q, m } of sets) {
+        const [sync, async] = [plain(topK(q as Int8Array, m as Int8Array, 10, { threads: 2 })), plain(await topKAsync(q as Int8Array, m as Int8Array, 10, { threads: 2 }))];
+        expect(async, name).toEqual(sync);
+      }
+    });
+
+    it('topKBatch equals one topK per query, for 1 to 17 queries', () => {
+      useKernel(tier);
+      for (const { name, q, m } of sets) {
+        const dim = q.length;
+        const rows = m.length / dim;
+        for (const nq of [1, 3, 8, 9, 17]) {
+          const Type = q instanceof Int8Array ? Int8Array : Float32Array;
+          const queries = matrix(Type as typeof Int8Array, dim * nq, 1, (i) => (i < dim ? q[i]! : q instanceof Int8Array ? int8() : float()));
+          const filter = filters(rows)[4]![1];
+          for (const options of [{ dim }, { dim, threads: 3 }, { dim, filter }]) {
+            const batch = topKBatch(queries as Int8Array, m as Int8Array, 7, options).map(plain);
+            expect(batch.length).toBe(nq);
+            for (let j = 0; j < nq; j++) {
+              const single = plain(topK(queries.subarray(j * dim, (j + 1) * dim) as Int8Array, m as Int8Array, 7, 'filter' in options ? { filter } : {}));
+              expect(batch[j], `${name} nq=${nq} query ${j} ${JSON.stringify(Object.keys(options))}`).toEqual(single);
+            }
+          }
+        }
+      }
+    });
+
+    it('an empty matrix gives an empty result', async () => {
+      useKernel(tier);
+      for (const [q, m] of [[new Int8Array(4), new Int8Array(0)], [new Float32Array(4), new Float32Array(0)]] as const) {
+        const empty = topK(q as Int8Array, m as Int8Array, 3);
+        expect(empty.indices).toBeInstanceOf(Uint32Array);
+        expect(empty.indices.length).toBe(0);
+        expect(empty.scores).toBeInstanceOf(q instanceof Int8Array ? Int32Array : Float32Array);
+        expect((await topKAsync(q as Int8Array, m as Int8Array, 3)).indices.length).toBe(0);
+        expect(topKBatch(q as Int8Array, m as Int8Array, 3, { dim: 2 }).map((x) => x.indices.length)).toEqual([0, 0]);
+        expect(topKBatch(new (q.constructor as typeof Int8Array)(0), m as Int8Array, 3, { dim: 2 })).toEqual([]);
+      }
+    });
+  });
+}
+
+describe('topKAsync and the event loop', () => {
+  it('keeps timers firing while a long search runs', async () => {
+    useKernel('scalar'); // the slowest native tier: a search of a few hundred milliseconds
+    const dim = 1536;
+    const rows = 150_000;
+    const m = new Int8Array(dim * rows);
+    randomFillSync(m);
+    const q = new Int8Array(dim);
+    randomFillSync(q);
+    const ticks: number[] = [];
+    const timer = setInterval(() => ticks.push(performance.now()), 2);
+    const start = performance.now();
+    const result = await topKAsync(q, m, 10, { threads: 1 });
+    const end = performance.now();
+    clearInterval(timer);
+    useKernel('avx512vnni');
+    const elapsed = end - start;
+    const gaps = [start, ...ticks.filter((t) => t <= end), end].map((t, i, a) => (i ? t - a[i - 1]! : 0));
+    // Had the search run on the main thread, there would be one gap as long as the search.
+    expect(elapsed).toBeGreaterThan(40);
+    expect(ticks.filter((t) => t <= end).length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...gaps)).toBeLessThan(elapsed / 2);
+    expect(plain(result)).toEqual(plain(topK(q, m, 10)));
+  });
+});
