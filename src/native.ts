@@ -1,5 +1,9 @@
-// Loads the native binary with node-gyp-build. Never throws: when no binary fits this platform
-// (or it fails to load), the reason is kept for info().loadError and the TypeScript kernels run.
+// Loads the native binary with node-gyp-build: a local build (build/Release) first, then the
+// prebuild for this platform, architecture and C library (prebuilds/<platform>-<arch>/). Never
+// throws: when no binary fits (or it fails to load), the reason is kept for info().loadError, one
+// warning says so at the first import, and the TypeScript kernels run. SIMDOT_KERNEL=js does not
+// load the binary at all (index.ts), and so silences the warning.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface NativeInfo {
@@ -46,6 +50,16 @@ interface NodeGypBuild {
   resolve(dir: string): string;
 }
 
+/** Why the source build at install time failed (written by scripts/install.cjs), if it did. */
+function installError(root: string): string | undefined {
+  try {
+    const first = fs.readFileSync(path.join(root, 'build', 'install-error.txt'), 'utf8').split('\n')[0]?.trim();
+    return first || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function loadBinding(): LoadResult {
   // dist/ and src/ both sit one level below the package root, where binding.gyp, build/ and
   // prebuilds/ live.
@@ -55,7 +69,15 @@ export function loadBinding(): LoadResult {
     const file = nodeGypBuild.resolve(root);
     return { binding: require(file) as Binding, path: file };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return { error: `no usable native binary (${message.split('\n')[0]}); running the TypeScript kernels` };
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+    const built = installError(root);
+    const error =
+      `no usable native binary (${message})` +
+      (built ? `; the source build at install failed (${built})` : '') +
+      '; running the TypeScript kernels';
+    process.emitWarning(`simdot: ${error}. Set SIMDOT_KERNEL=js to choose them and silence this warning.`, {
+      code: 'SIMDOT_NO_NATIVE',
+    });
+    return { error };
   }
 }
