@@ -90,7 +90,7 @@ shopt -u nullglob
 # the running stack's neighbourhood otherwise), absolute addresses below 2 GiB, and no
 # loop-to-memset rewriting, since memset itself is ours. Baseline x86-64 codegen on purpose:
 # only the .S files may use AVX, as in the addon.
-cflags=(-O2 -ffreestanding -fno-builtin -nostdlib -mno-red-zone -fno-pic -fno-pie -mcmodel=small
+cflags=(-O2 -g -ffreestanding -fno-builtin -nostdlib -mno-red-zone -fno-pic -fno-pie -mcmodel=small
   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns
   -fcf-protection=none -I "$root/asm/include" -I "$root/native")
 objs=()
@@ -238,19 +238,19 @@ for tier in $required_tiers; do
     failed=$((failed + 1))
   fi
 done
-if grep -q '^EXCEPTION' "$console"; then
-  problems+=("an exception was raised (above)")
+if grep -q -E '^(EXCEPTION|WATCHDOG)' "$console"; then
+  problems+=("a kernel or the check trapped or hung (above)")
 fi
 if grep -q '^harness self-test: .*FAILED' "$console"; then
   problems+=("the harness self-test failed: the results of this run cannot be trusted")
 fi
 
 # Name the function and line for every reported RIP.
-if grep -q '^EXCEPTION' "$console"; then
+if grep -q -E '^(EXCEPTION|WATCHDOG)' "$console"; then
   while read -r rip; do
     where=$(addr2line -f -p -e "$build/kernel.elf" "$rip" 2>/dev/null || true)
     say "rip $rip is in ${where:-?}"
-  done < <(grep -a '^EXCEPTION' "$console" | grep -o 'rip=0x[0-9a-f]*' | cut -d= -f2 | sort -u)
+  done < <(grep -a -E '^(EXCEPTION|WATCHDOG)' "$console" | grep -o 'rip=0x[0-9a-f]*' | cut -d= -f2 | sort -u)
 fi
 
 say "Bochs ran for ${elapsed}s"

@@ -158,6 +158,34 @@ trap_common:
     hlt
     jmp 0b
 
+/*
+ * PIT interrupt (IRQ0, vector 32), on IST2 so that a kernel's red zone survives it. It only
+ * counts down watchdog_ticks, which harness.c arms around each kernel call; at zero the kernel
+ * is presumed hung and the tick becomes a trap (vector 32) that harness_trap reports with the
+ * RIP it interrupted. Only rax is touched, so the interrupted kernel's vector state is intact.
+ */
+    .globl timer_irq
+timer_irq:
+    pushq %rax
+    movb $0x20, %al
+    outb %al, $0x20                 /* EOI first: a firing watchdog does not come back here */
+    movq watchdog_ticks(%rip), %rax
+    testq %rax, %rax
+    jz 1f
+    decq %rax
+    movq %rax, watchdog_ticks(%rip)
+    jz 2f
+1:  popq %rax
+    iretq
+2:  popq %rax
+    pushq $0
+    pushq $32
+    jmp trap_common
+
+    .globl spurious_irq
+spurious_irq:                       /* masked IRQs, spurious IRQ7/15: nothing to acknowledge */
+    iretq
+
     .section .rodata
     .p2align 3
     .globl trap_stubs
@@ -228,6 +256,8 @@ boot_pd:    .skip 4096
     .p2align 4
     .globl try_rsp
 try_rsp:    .skip 8
+    .globl watchdog_ticks
+watchdog_ticks: .skip 8
     /* harness.c unmaps the page below the stack, so an overflow faults (onto IST1). */
     .p2align 12
     .globl stack_guard

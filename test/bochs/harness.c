@@ -290,6 +290,7 @@ static u64 pd_guard[512] __attribute__((aligned(4096))); /* the guard window */
 static u64 pt_pool[64][512] __attribute__((aligned(4096)));
 static unsigned pt_used;
 static u64 ram_bytes, phys_next, phys_limit;
+static u64 guard_next = GUARD_WINDOW + PAGE, guard_phys_mark;
 
 static inline void invlpg(u64 va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
@@ -345,6 +346,7 @@ static void paging_init(void) {
   unmap(0);                           /* null pointers fault */
   unmap((u64)(uintptr_t)stack_guard); /* so does running off the stack */
   phys_next = ((u64)(uintptr_t)__bss_end + PAGE - 1) & ~(PAGE - 1);
+  guard_phys_mark = phys_next;
   phys_limit = ram_bytes;
 }
 
@@ -353,7 +355,6 @@ static void paging_init(void) {
  * whose CR2 points into a guard. Backed by RAM above the image; virtual addresses in the guard
  * window, so no identity-mapped memory is ever unmapped for it. n = 0 gives a pointer at the
  * start of an unmapped page: any read through it faults. */
-static u64 guard_next = GUARD_WINDOW + PAGE, guard_phys_mark;
 
 static void *guard_alloc(size_t n) {
   u64 pages = (n + PAGE - 1) / PAGE;
@@ -412,28 +413,37 @@ struct trap_frame {
 };
 
 extern void *const trap_stubs[32];
+extern char timer_irq[], spurious_irq[];
 extern u64 gdt64_tss[2];
 extern u64 try_rsp;
+extern volatile u64 watchdog_ticks;
 unsigned harness_try(void (*fn)(void *), void *arg);
 __attribute__((noreturn)) void harness_unwind(unsigned code);
 void harness_trap(struct trap_frame *f);
 
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+#define VECTOR_WATCHDOG 32
+static struct idt_gate idt[48] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
 static u8 ist1_stack[32768] __attribute__((aligned(16)));
+static u8 ist2_stack[8192] __attribute__((aligned(16)));
+
+static void set_gate(unsigned v, const void *handler, u8 ist) {
+  u64 a = (u64)(uintptr_t)handler;
+  idt[v].off0 = (u16)a;
+  idt[v].sel = 0x08;
+  idt[v].ist = ist;
+  idt[v].type = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
+  idt[v].off1 = (u16)(a >> 16);
+  idt[v].off2 = (u32)(a >> 32);
+  idt[v].zero = 0;
+}
 
 static void traps_init(void) {
-  for (unsigned v = 0; v < 32; v++) {
-    u64 a = (u64)(uintptr_t)trap_stubs[v];
-    idt[v].off0 = (u16)a;
-    idt[v].sel = 0x08;
-    idt[v].ist = 1;
-    idt[v].type = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
-    idt[v].off1 = (u16)(a >> 16);
-    idt[v].off2 = (u32)(a >> 32);
-    idt[v].zero = 0;
-  }
+  for (unsigned v = 0; v < 32; v++) set_gate(v, trap_stubs[v], 1);
+  set_gate(32, timer_irq, 2);
+  for (unsigned v = 33; v < 48; v++) set_gate(v, spurious_irq, 2);
   tss.ist[0] = (u64)(uintptr_t)(ist1_stack + sizeof ist1_stack);
+  tss.ist[1] = (u64)(uintptr_t)(ist2_stack + sizeof ist2_stack);
   tss.iomap = sizeof tss;
   u64 base = (u64)(uintptr_t)&tss, limit = sizeof tss - 1;
   gdt64_tss[0] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 15) << 48) |
@@ -447,6 +457,23 @@ static void traps_init(void) {
   __asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
+/* The watchdog's clock: the legacy PIC remapped past the exception vectors with only IRQ0
+ * unmasked, and the PIT at 100 Hz of Bochs' emulated time (cpu: ips in the bochsrc). Interrupts
+ * are enabled only while a tier runs. */
+/* With the bochsrc's ips=100000000 an emulated second is 10^8 instructions; the longest kernel
+ * call of the check takes about 10^6, so 5 s means hung, and takes some 20-40 s of real time. */
+#define WATCHDOG_HZ 100
+#define WATCHDOG_SECONDS 5
+static void timer_init(void) {
+  static const u8 init[][2] = {{0x20, 0x11}, {0xa0, 0x11}, {0x21, 0x20}, {0xa1, 0x28}, {0x21, 0x04},
+                               {0xa1, 0x02}, {0x21, 0x01}, {0xa1, 0x01}, {0x21, 0xfe}, {0xa1, 0xff}};
+  for (unsigned i = 0; i < sizeof init / sizeof init[0]; i++) outb(init[i][0], init[i][1]);
+  u32 divisor = 1193182 / WATCHDOG_HZ;
+  outb(0x43, 0x34); /* channel 0, lobyte/hibyte, rate generator */
+  outb(0x40, (u8)divisor);
+  outb(0x40, (u8)(divisor >> 8));
+}
+
 static const char *const vector_names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
     "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
@@ -456,7 +483,120 @@ static const char *const vector_names[32] = {
     "reserved 23", "reserved 24", "reserved 25", "reserved 26", "reserved 27", "reserved 28",
     "reserved 29", "reserved 30", "reserved 31"};
 
+static const char *vector_name(u64 v) {
+  return v < 32 ? vector_names[v] : v == VECTOR_WATCHDOG ? "watchdog (a kernel call did not return)" : "?";
+}
+
 static const char *current_context = "harness";
+
+/* The kernel call in progress, set by the wrappers check_run calls instead of the kernels, so
+ * that a trap or a hang names the operation and its arguments, not just an address. */
+static const check_tier *under_test;
+static struct {
+  const char *op;
+  const void *a, *b;
+  void *out;
+  u64 n, nrows, esz;
+} call;
+
+static void call_begin(const char *op, const void *a, const void *b, u64 n, u64 nrows, void *out, u64 esz) {
+  call.op = op;
+  call.a = a;
+  call.b = b;
+  call.n = n;
+  call.nrows = nrows;
+  call.out = out;
+  call.esz = esz;
+  watchdog_ticks = WATCHDOG_SECONDS * WATCHDOG_HZ;
+}
+static void call_end(void) {
+  watchdog_ticks = 0;
+  call.op = 0;
+}
+
+static int32_t wrap_dot_i8(const int8_t *a, const int8_t *b, size_t n) {
+  call_begin("dot_i8", a, b, n, 0, 0, 1);
+  int32_t r = under_test->dot_i8(a, b, n);
+  call_end();
+  return r;
+}
+static float wrap_dot_f32(const float *a, const float *b, size_t n) {
+  call_begin("dot_f32", a, b, n, 0, 0, 4);
+  float r = under_test->dot_f32(a, b, n);
+  call_end();
+  return r;
+}
+static void wrap_dots_i8(const int8_t *q, const int8_t *rows, size_t dim, size_t nrows, int32_t *out) {
+  call_begin("dots_i8", q, rows, dim, nrows, out, 1);
+  under_test->dots_i8(q, rows, dim, nrows, out);
+  call_end();
+}
+static void wrap_dots_f32(const float *q, const float *rows, size_t dim, size_t nrows, float *out) {
+  call_begin("dots_f32", q, rows, dim, nrows, out, 4);
+  under_test->dots_f32(q, rows, dim, nrows, out);
+  call_end();
+}
+
+/* Where addr lies relative to one of the call's buffers, if within a page of it. */
+static int describe_near(u64 addr, const char *name, const void *p, u64 bytes) {
+  u64 start = (u64)(uintptr_t)p, end = start + bytes;
+  if (addr >= end && addr < end + PAGE) {
+    put_str(" = ");
+    put_str(name);
+    put_str(" + ");
+    put_dec(bytes);
+    put_str(" (its size) + ");
+    put_dec(addr - end);
+    put_str(": a read or write past its end");
+    return 1;
+  }
+  if (addr < start && addr + PAGE >= start) {
+    put_str(" = ");
+    put_str(name);
+    put_str(" - ");
+    put_dec(start - addr);
+    put_str(": before its start");
+    return 1;
+  }
+  return 0;
+}
+
+static void report_call(u64 cr2, int is_pf) {
+  if (!call.op) {
+    put_str("\n  not inside a kernel call (in the check or the harness)");
+    return;
+  }
+  int dots = call.op[3] == 's';
+  put_str("\n  during ");
+  put_str(under_test->name);
+  put_char(' ');
+  put_str(call.op);
+  put_str(dots ? "(q=" : "(a=");
+  put_hex((u64)(uintptr_t)call.a);
+  put_str(dots ? ", rows=" : ", b=");
+  put_hex((u64)(uintptr_t)call.b);
+  put_str(dots ? ", dim=" : ", n=");
+  put_dec(call.n);
+  if (dots) {
+    put_str(", nrows=");
+    put_dec(call.nrows);
+    put_str(", out=");
+    put_hex((u64)(uintptr_t)call.out);
+  }
+  put_char(')');
+  if (!is_pf) return;
+  put_str("\n  fault address");
+  if (dots) {
+    if (describe_near(cr2, "q", call.a, call.n * call.esz) ||
+        describe_near(cr2, "rows", call.b, call.n * call.nrows * call.esz) ||
+        describe_near(cr2, "out", call.out, call.nrows * 4))
+      return;
+  } else if (describe_near(cr2, "a", call.a, call.n * call.esz) ||
+             describe_near(cr2, "b", call.b, call.n * call.esz)) {
+    return;
+  }
+  put_str(" is not next to any of its buffers");
+}
 static volatile int in_trap;
 static struct {
   int armed;
@@ -488,20 +628,27 @@ void harness_trap(struct trap_frame *f) {
     harness_unwind((unsigned)f->vector + 1);
   }
   newline_if_needed();
-  put_str("EXCEPTION ");
-  put_str(f->vector < 32 ? vector_names[f->vector] : "?");
-  put_str(" (vector ");
-  put_dec(f->vector);
-  put_str(") in ");
+  if (f->vector == VECTOR_WATCHDOG) {
+    put_str("WATCHDOG: no return from a kernel call after ");
+    put_dec(WATCHDOG_SECONDS);
+    put_str(" s of emulated time, in ");
+  } else {
+    put_str("EXCEPTION ");
+    put_str(vector_name(f->vector));
+    put_str(" (vector ");
+    put_dec(f->vector);
+    put_str(") in ");
+  }
   put_str(current_context);
   put_reg(": rip=", f->rip);
-  put_reg(" error=", f->error);
+  if (f->vector != VECTOR_WATCHDOG) put_reg(" error=", f->error);
   if (f->vector == 14) {
     put_reg(" cr2=", cr2);
     if (in_guard_page(cr2)) put_str(" (a guard page: read or write outside the buffer)");
     else if (cr2 < PAGE) put_str(" (null page)");
     else if (cr2 >= ram_bytes && cr2 < GUARD_WINDOW) put_str(" (beyond RAM)");
   }
+  if (under_test) report_call(cr2, f->vector == 14);
   put_str("\n  rax="); put_hex(f->rax); put_reg(" rbx=", f->rbx); put_reg(" rcx=", f->rcx);
   put_reg(" rdx=", f->rdx); put_reg(" rsi=", f->rsi); put_reg(" rdi=", f->rdi);
   put_str("\n  rbp="); put_hex(f->rbp); put_reg(" rsp=", f->rsp); put_reg(" r8=", f->r8);
@@ -510,6 +657,7 @@ void harness_trap(struct trap_frame *f) {
   put_reg(" r15=", f->r15); put_reg(" rflags=", f->rflags);
   put_char('\n');
   in_trap = 0;
+  call_end();
   if (try_rsp) harness_unwind((unsigned)f->vector + 1);
   finish(1);
 }
@@ -627,8 +775,16 @@ struct tier_run {
 
 static void run_tier(void *arg) {
   struct tier_run *r = arg;
-  r->failed = check_run(r->tier, print_cb, &r->passed);
+  const check_tier wrapped = {r->tier->name, wrap_dot_i8, wrap_dot_f32, wrap_dots_i8, wrap_dots_f32};
+  under_test = r->tier;
+  __asm__ volatile("sti");
+  r->failed = check_run(&wrapped, print_cb, &r->passed);
+  __asm__ volatile("cli");
 }
+
+/* The check's guard hook: our unmapped-page buffers (see guard_alloc). */
+static void *guard_alloc_hook(size_t n) { return guard_alloc(n); }
+static const check_guard guard_hook = {.alloc = guard_alloc_hook, .reset = guard_reset, .page = PAGE};
 
 static const check_tier tier_scalar = {"scalar", simdot_dot_i8_scalar, simdot_dot_f32_scalar,
                                        simdot_dots_i8_scalar, simdot_dots_f32_scalar};
@@ -654,6 +810,8 @@ void harness_main(void) {
   rc += selftest_failures;
   guard_phys_mark = phys_next;
   guard_reset();
+  timer_init();
+  check_set_guard(&guard_hook);
 
   const struct {
     const check_tier *tier;
@@ -678,14 +836,16 @@ void harness_main(void) {
     struct tier_run r = {plan[i].tier, 0, 0};
     current_context = name;
     unsigned code = harness_try(run_tier, &r);
+    __asm__ volatile("cli");
     current_context = "harness";
+    under_test = 0;
     guard_reset();
     if (code) {
       newline_if_needed();
       put_str("tier ");
       put_str(name);
       put_str(": CRASHED with ");
-      put_str(vector_names[(code - 1) & 31]);
+      put_str(vector_name(code - 1));
       put_str("; its remaining checks did not run\n");
       rc++;
       total_failed++;
@@ -696,6 +856,8 @@ void harness_main(void) {
     total_failed += r.failed;
     rc += r.failed;
   }
+  put_str(check_guard_used() ? "guard pages: inputs and outputs were placed flush against unmapped pages\n"
+                              : "guard pages: NOT used by the check (over-reads could not fault)\n");
   put_str("total: ");
   put_dec(total_passed);
   put_str(" passed, ");
