@@ -202,7 +202,7 @@ int main(int argc, char **argv) {
     failed += check_run(&tiers[i].tier, print_line, &passed);
     ran++;
   }
-  printf("guard pages: %s\n", check_guard_used() ? "used (mmap, PROT_NONE on both sides)"
+  printf("guard pages: %s\n", check_guard_used() ? "used (inaccessible pages on both sides)"
                                                  : "not used");
   printf("%s: %u tier(s) ran, %u failed case(s)\n", failed ? "FAIL" : "OK", ran, failed);
   return failed ? 1 : 0;

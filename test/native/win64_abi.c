@@ -1,0 +1,187 @@
+/*
+ * win64_abi.c - proves the Win64 side of asm.h's PROLOGUE/EPILOGUE on the real kernels: every
+ * register Win64 declares callee-saved (rbx, rbp, rdi, rsi, r12-r15 and xmm6-xmm15) holds the
+ * same value after a kernel returns, the fifth argument (dots' out) arrives from the stack,
+ * results come back in eax / xmm0, and nothing above the argument area is written.
+ *
+ * Windows only (x86_64-w64-mingw32-gcc); runs under wine64:
+ *   scripts/check-kernels.sh --wine
+ * or by hand:
+ *   x86_64-w64-mingw32-gcc -O2 -I asm/include -o win64_abi.exe test/native/win64_abi.c \
+ *     test/native/win64_abi_call.S asm/x86_64/dot_avx2.S asm/x86_64/dot_avx512vnni.S \
+ *     native/scalar.c -static && wine64 win64_abi.exe
+ *
+ * Each kernel is called through simdot_abi_call (win64_abi_call.S), which loads random values
+ * into the callee-saved registers first and records them after. Tiers the CPU lacks are
+ * reported as skipped. Exit status 0 when every call kept the contract.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../native/kernels.h"
+
+typedef struct {
+  uint64_t gpr[8];     /* rbx rbp rdi rsi r12 r13 r14 r15 */
+  uint64_t xmm[10][2]; /* xmm6 .. xmm15 */
+  uint64_t rax;        /* out only */
+  uint64_t xmm0[2];    /* out only */
+  uint64_t canary_ok;  /* out only */
+} abi_state;
+
+_Static_assert(sizeof(abi_state) == 256, "abi_state layout is shared with win64_abi_call.S");
+
+void simdot_abi_call(void *fn, const uint64_t args[5], const abi_state *in, abi_state *out);
+
+static const char *const gpr_names[8] = {"rbx", "rbp", "rdi", "rsi", "r12", "r13", "r14", "r15"};
+
+static uint64_t rng = 0x243f6a8885a308d3ull;
+static uint64_t rnd(void) {
+  rng ^= rng >> 12;
+  rng ^= rng << 25;
+  rng ^= rng >> 27;
+  return rng * 2685821657736338717ull;
+}
+
+enum { DOT_I8, DOT_F32, DOTS_I8, DOTS_F32 };
+typedef struct {
+  const char *tier, *op;
+  int kind;
+  void *fn;
+} kernel;
+
+static int have_avx2(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+static int have_avx512vnni(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+}
+
+static int8_t a8[4096], b8[16 * 1100];
+static float af[4096], bf[16 * 1100];
+static uint32_t outbuf[64], want[64];
+
+static unsigned calls, failures;
+
+static void fail(const kernel *k, size_t n, size_t nrows, const char *what) {
+  failures++;
+  printf("FAIL %s %s n=%u nrows=%u: %s\n", k->tier, k->op, (unsigned)n, (unsigned)nrows, what);
+}
+
+static void one_call(const kernel *k, size_t n, size_t nrows) {
+  abi_state in, out;
+  for (int i = 0; i < 8; i++) in.gpr[i] = rnd();
+  for (int i = 0; i < 10; i++) in.xmm[i][0] = rnd(), in.xmm[i][1] = rnd();
+  memset(&out, 0xcc, sizeof out);
+  uint64_t args[5] = {0, 0, n, nrows, 0};
+  for (int i = 0; i < 64; i++) outbuf[i] = 0xdeadbeefu;
+  switch (k->kind) {
+    case DOT_I8: args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8; break;
+    case DOT_F32: args[0] = (uintptr_t)af, args[1] = (uintptr_t)bf; break;
+    case DOTS_I8:
+      args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8, args[4] = (uintptr_t)(outbuf + 8);
+      simdot_dots_i8_scalar(a8, b8, n, nrows, (int32_t *)want);
+      break;
+    default:
+      args[0] = (uintptr_t)af, args[1] = (uintptr_t)bf, args[4] = (uintptr_t)(outbuf + 8);
+      simdot_dots_f32_scalar(af, bf, n, nrows, (float *)want);
+      break;
+  }
+  /* Nothing may be touched beyond the fourth argument register for dot (it has three
+   * arguments): give it a fifth slot that would fault if used as a pointer. */
+  if (k->kind == DOT_I8 || k->kind == DOT_F32) args[3] = 0x1111, args[4] = 0x2222;
+  simdot_abi_call(k->fn, args, &in, &out);
+  calls++;
+
+  for (int i = 0; i < 8; i++)
+    if (out.gpr[i] != in.gpr[i]) {
+      char msg[80];
+      snprintf(msg, sizeof msg, "%s not preserved", gpr_names[i]);
+      fail(k, n, nrows, msg);
+    }
+  for (int i = 0; i < 10; i++)
+    if (out.xmm[i][0] != in.xmm[i][0] || out.xmm[i][1] != in.xmm[i][1]) {
+      char msg[80];
+      snprintf(msg, sizeof msg, "xmm%d not preserved", i + 6);
+      fail(k, n, nrows, msg);
+    }
+  if (out.canary_ok != 1) fail(k, n, nrows, "wrote into the caller's frame above its arguments");
+
+  switch (k->kind) {
+    case DOT_I8:
+      if ((int32_t)out.rax != simdot_dot_i8_scalar(a8, b8, n)) fail(k, n, nrows, "wrong eax");
+      break;
+    case DOT_F32: {
+      float got, ref = simdot_dot_f32_scalar(af, bf, n);
+      uint32_t bits = (uint32_t)out.xmm0[0];
+      memcpy(&got, &bits, 4);
+      double d = (double)got - ref;
+      if (d < 0) d = -d;
+      if (!(d <= 1e-4 * (n + 1))) fail(k, n, nrows, "wrong xmm0");
+      break;
+    }
+    case DOTS_I8:
+    case DOTS_F32:
+      for (size_t r = 0; r < nrows; r++) {
+        int ok = outbuf[8 + r] == want[r];
+        if (k->kind == DOTS_F32) {
+          float g, w;
+          memcpy(&g, &outbuf[8 + r], 4);
+          memcpy(&w, &want[r], 4);
+          double d = (double)g - w;
+          ok = (d < 0 ? -d : d) <= 1e-4 * (n + 1);
+        }
+        if (!ok) {
+          fail(k, n, nrows, "wrong out[] (fifth argument or results)");
+          break;
+        }
+      }
+      for (int i = 0; i < 8; i++)
+        if (outbuf[i] != 0xdeadbeefu || outbuf[8 + nrows + i] != 0xdeadbeefu) {
+          fail(k, n, nrows, "wrote outside out[0..nrows)");
+          break;
+        }
+      break;
+  }
+}
+
+int main(void) {
+  for (size_t i = 0; i < sizeof a8; i++) a8[i] = (int8_t)rnd();
+  for (size_t i = 0; i < sizeof b8; i++) b8[i] = (int8_t)rnd();
+  for (size_t i = 0; i < sizeof af / sizeof af[0]; i++) af[i] = (float)((int)(rnd() % 2001) - 1000) / 1000.0f;
+  for (size_t i = 0; i < sizeof bf / sizeof bf[0]; i++) bf[i] = (float)((int)(rnd() % 2001) - 1000) / 1000.0f;
+
+  const kernel kernels[] = {
+      {"avx2", "dot_i8", DOT_I8, (void *)simdot_dot_i8_avx2},
+      {"avx2", "dot_f32", DOT_F32, (void *)simdot_dot_f32_avx2},
+      {"avx2", "dots_i8", DOTS_I8, (void *)simdot_dots_i8_avx2},
+      {"avx2", "dots_f32", DOTS_F32, (void *)simdot_dots_f32_avx2},
+      {"avx512vnni", "dot_i8", DOT_I8, (void *)simdot_dot_i8_avx512vnni},
+      {"avx512vnni", "dot_f32", DOT_F32, (void *)simdot_dot_f32_avx512vnni},
+      {"avx512vnni", "dots_i8", DOTS_I8, (void *)simdot_dots_i8_avx512vnni},
+      {"avx512vnni", "dots_f32", DOTS_F32, (void *)simdot_dots_f32_avx512vnni},
+  };
+  static const size_t dims[] = {0, 1, 15, 16, 17, 63, 64, 65, 129, 1000};
+  static const size_t nrows_list[] = {0, 1, 3, 4, 5, 8, 9};
+  int avx2 = have_avx2(), avx512 = have_avx512vnni();
+  printf("tier avx2: %s\n", avx2 ? "running" : "SKIPPED, this CPU lacks AVX2 and FMA");
+  printf("tier avx512vnni: %s\n",
+         avx512 ? "running" : "SKIPPED, this CPU lacks AVX-512 F, BW, VL and VNNI");
+  for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
+    const kernel *kp = &kernels[k];
+    if (!(strcmp(kp->tier, "avx2") == 0 ? avx2 : avx512)) continue;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
+      if (kp->kind == DOT_I8 || kp->kind == DOT_F32) {
+        one_call(kp, dims[d], 0);
+      } else {
+        for (size_t r = 0; r < sizeof nrows_list / sizeof nrows_list[0]; r++)
+          one_call(kp, dims[d], nrows_list[r]);
+      }
+    }
+  }
+  printf("win64 abi: %u calls, %u failures\n", calls, failures);
+  return failures ? 1 : 0;
+}
