@@ -113,7 +113,8 @@ if ((wine_run)); then
   $mingw -c "$root/test/native/win64_abi_call.S" -o "$out/win64/win64_abi_call.obj"
   $mingw -o "$out/win64/win64_abi.exe" "$out/win64/win64_abi.obj" \
     "$out/win64/win64_abi_call.obj" "${wobjs[@]}" -static
-  export WINEDEBUG=-all WINEPREFIX=${WINEPREFIX:-$out/wineprefix}
+  # A wine prefix is ~700 MB: keep it out of the repository.
+  export WINEDEBUG=-all WINEPREFIX=${WINEPREFIX:-${TMPDIR:-/tmp}/simdot-wineprefix}
   say "running the check under $(basename "$wine") (Win64 ABI)"
   "$wine" "$out/win64/run_hosted.exe" "${tiers[@]}" | tr -d '\r' || status=1
   say "running the Win64 register-contract test under $(basename "$wine")"
