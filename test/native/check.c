@@ -659,14 +659,19 @@ static const size_t dots_dims[] = {1,  2,  3,  4,   5,   6,   7,   8,   9,    10
                                    13, 14, 15, 16,  17,  63,  64,  65,  127,  128,  129,
                                    384, 768, 1536, 1537};
 
-/* Fills q (dim) and rows (dim * nrows) of the given element size at the given offsets. */
-static void dots_fill(int f32, u8 *qbase, u8 *rbase, size_t dim, size_t nrows, int pat) {
+/* Fills q (dim elements) and rows (dim * nrows): q and row 0 as the pattern's pair (a, b);
+ * the other rows from the pattern's second operand (fill with a == b leaves b's values). */
+static void dots_fill(int f32, u8 *q, u8 *rows, size_t dim, size_t nrows, int pat) {
+  size_t esz = f32 ? 4 : 1;
+  u8 *first = nrows ? rows : q; /* nrows = 0: rows may be an empty guarded range */
+  size_t rest = nrows ? dim * (nrows - 1) : 0;
+  u8 *more = rows + dim * esz;
   if (f32) {
-    fill_f32((float *)qbase, (float *)rbase, dim, pat);
-    fill_f32((float *)rbase + dim, (float *)rbase + dim, dim * nrows - (nrows ? dim : 0), pat);
+    fill_f32((float *)q, (float *)first, dim, pat);
+    fill_f32((float *)more, (float *)more, rest, pat);
   } else {
-    fill_i8((int8_t *)qbase, (int8_t *)rbase, dim, pat);
-    fill_i8((int8_t *)rbase + dim, (int8_t *)rbase + dim, dim * nrows - (nrows ? dim : 0), pat);
+    fill_i8((int8_t *)q, (int8_t *)first, dim, pat);
+    fill_i8((int8_t *)more, (int8_t *)more, rest, pat);
   }
 }
 
