@@ -64,13 +64,16 @@ fi
 # --- build -----------------------------------------------------------------------------------
 build=$(mktemp -d "${TMPDIR:-/tmp}/simdot-bochs.XXXXXX")
 bochs_pid_file=$build/bochs.pid
+run_pid=
 cleanup() {
   local pid
-  # Only the timeout process this script started (it forwards the signal to Bochs).
+  # Only the timeout process this script started (it passes the signal on to Bochs), then the
+  # reader of its output, before the directory they write to goes away.
   if [[ -s $bochs_pid_file ]]; then
     pid=$(<"$bochs_pid_file")
     kill -TERM "$pid" 2>/dev/null || true
   fi
+  if [[ -n $run_pid ]]; then wait "$run_pid" 2>/dev/null || true; fi
   if [[ ${SIMDOT_BOCHS_KEEP:-} == 1 ]]; then
     say "kept $build"
   else
@@ -176,15 +179,22 @@ stamp() {
   done
 }
 : >"$build/console.txt"
-set +e
-(
-  cd "$build"
-  echo "$BASHPID" >"$bochs_pid_file"
-  exec timeout -k 10 "$timeout_s" "${netns[@]}" bochs -q -f bochsrc -rc debugger.rc </dev/null 2>bochs.stderr
-) | stamp
-status=${PIPESTATUS[0]}
-set -e
+# In the background with a plain wait, because bash runs an INT/TERM trap only after the
+# foreground command ends: a cancelled CI job must not leave Bochs running until the timeout.
+{
+  set +e # Bochs' exit status is kept below, not acted on here
+  (
+    cd "$build"
+    echo "$BASHPID" >"$bochs_pid_file"
+    exec timeout -k 10 "$timeout_s" "${netns[@]}" bochs -q -f bochsrc -rc debugger.rc </dev/null 2>bochs.stderr
+  ) | stamp
+  echo "${PIPESTATUS[0]}" >"$build/bochs.status"
+} &
+run_pid=$!
+wait "$run_pid" || true
+run_pid=
 : >"$bochs_pid_file"
+status=$(cat "$build/bochs.status" 2>/dev/null || echo 255)
 end_us=${EPOCHREALTIME/./}
 elapsed="$(((end_us - start_us) / 1000000)).$(((end_us - start_us) / 100000 % 10))"
 
