@@ -89,10 +89,11 @@ shopt -u nullglob
 ((${#asm_sources[@]})) || die "no asm/x86_64/*.S to check"
 [[ -f $root/test/native/check.c ]] || die "test/native/check.c is missing"
 
-# The flags of a kernel (not of a Linux program): no libc, no red zone (exceptions arrive on
-# the running stack's neighbourhood otherwise), absolute addresses below 2 GiB, and no
-# loop-to-memset rewriting, since memset itself is ours. Baseline x86-64 codegen on purpose:
-# only the .S files may use AVX, as in the addon.
+# The flags of a kernel (not of a Linux program): no libc; no red zone in our C (the harness
+# takes interrupts and exceptions on IST stacks, so even the kernels' own red zone is safe, but
+# C compiled this way stays safe should that change); absolute addresses below 2 GiB; no
+# loop-to-memset rewriting, since memset itself is ours; no CET, which nothing here turns on.
+# Baseline x86-64 codegen on purpose: only the .S files may use AVX, as in the addon.
 cflags=(-O2 -g -ffreestanding -fno-builtin -nostdlib -mno-red-zone -fno-pic -fno-pie -mcmodel=small
   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns
   -fcf-protection=none -I "$root/asm/include" -I "$root/native")
