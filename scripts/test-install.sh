@@ -29,6 +29,12 @@ if [ "$(node -p 'process.platform + "-" + process.arch')" != linux-x64 ]; then
   echo "test-install.sh: written for a linux-x64 machine" >&2
   exit 2
 fi
+# Node's headers from the system Node, never a download (node-gyp runs in the build cases).
+nodedir=()
+if [ -f /usr/include/node/node_api.h ]; then
+  export npm_config_nodedir=${npm_config_nodedir:-/usr}
+  nodedir=(npm_config_nodedir="$npm_config_nodedir")
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/simdot-install.XXXXXX")
 if [ "${SIMDOT_INSTALL_KEEP:-}" = 1 ]; then
   echo "work directory: $work"
@@ -173,7 +179,7 @@ stderr_empty "$arm64" "linux-arm64 prebuild"
 
 step "linux-x64: the default install (scripts run), prebuild present, no compiler on PATH"
 scripts=$(app scripts "$tarball")
-if (cd "$scripts" && user npm_config_nodedir=/usr npm install "${npm_quiet[@]}" "$tarball"); then
+if (cd "$scripts" && user "${nodedir[@]}" npm install "${npm_quiet[@]}" "$tarball"); then
   pass "npm install with the install script"
 else fail "npm install with the install script failed"; fi
 if [ ! -e "$scripts/node_modules/simdot/build" ]; then pass "the prebuild was kept: no build was attempted"
@@ -183,7 +189,7 @@ consumers "$scripts" user node | expect "default install" --consumers esm,cjs --
 
 step "linux-x64: no prebuild and no compiler"
 bare=$(app bare "$tarball_bare")
-if (cd "$bare" && user npm_config_nodedir=/usr npm install "${npm_quiet[@]}" "$tarball_bare"); then
+if (cd "$bare" && user "${nodedir[@]}" npm install "${npm_quiet[@]}" "$tarball_bare"); then
   pass "npm install succeeds although the source build fails"
 else fail "npm install failed when the source build failed"; fi
 if [ -s "$bare/node_modules/simdot/build/install-error.txt" ]; then pass "the install tried a source build and kept why it failed: $(head -1 "$bare/node_modules/simdot/build/install-error.txt")"
