@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Static ISA audit of the x86-64 kernels: assembles each asm/x86_64/*.S, disassembles it, and
+// checks that every instruction of every function belongs to the extensions its tier requires
+// (the tier is the file's suffix: dot_avx2.S -> avx2). Emulators such as Bochs' Tiger Lake
+// model implement more AVX-512 subsets (DQ, VBMI, ...) than the avx512vnni tier asks of a CPU,
+// so a kernel that slipped in, say, a zmm VXORPS (AVX512DQ) would pass there and raise #UD on a
+// CPU with only F, BW, VL and VNNI. This catches it before it ships.
+//
+// An instruction this table does not know fails the check: classify it here when a kernel
+// starts using it.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+
+const TIERS = {
+  avx2: ['base', 'sse', 'avx', 'avx2', 'fma'],
+  avx512vnni: ['base', 'sse', 'avx', 'avx2', 'fma', 'avx512f', 'avx512bw', 'avx512vl', 'avx512vnni'],
+};
+
+// General-purpose instructions and the prefixes objdump prints for long NOPs.
+const BASE = new Set(
+  `mov movl movq movb movw movabs movsbl movsbq movslq movzbl movzwl lea add sub and or xor test cmp cmpl cmpq cmpb
+   inc dec neg not imul shl shr sar rol ror jmp je jne jz jnz jb jae ja jbe jl jle jg jge js jns call ret push pop
+   nop nopl nopw xchg data16 cs sete setne setb setae seta setbe setl setg cmove cmovne cmovb cmovae cmova cmovbe cmovl cmovge endbr64 bsf tzcnt`
+    .split(/\s+/),
+);
+const SSE = new Set(['prefetcht0', 'prefetcht1', 'prefetcht2', 'prefetchnta']);
+
+// Instructions with a VEX form (AVX, or AVX2 for 256-bit integer ops) and, where one exists, an
+// EVEX form and the AVX-512 subset it needs. int256: the 256-bit VEX form is AVX2.
+const VEX = {
+  vmovups: { evex: 'avx512f' }, vmovaps: { evex: 'avx512f' }, vmovdqu: {}, vmovdqa: {},
+  vaddps: { evex: 'avx512f' }, vaddss: { evex: 'avx512f' }, vmulps: { evex: 'avx512f' },
+  vhaddps: {}, vmovss: { evex: 'avx512f' }, vmovd: { evex: 'avx512f' }, vmovq: { evex: 'avx512f' },
+  vmovlps: { evex: 'avx512f' }, vmovhps: { evex: 'avx512f' }, vmovhlps: { evex: 'avx512f' },
+  vmovshdup: { evex: 'avx512f' }, vextractps: { evex: 'avx512f' }, vextractf128: {}, vinsertf128: {},
+  vbroadcastss: { evex: 'avx512f' }, vmaskmovps: {}, vzeroupper: {}, vzeroall: {},
+  // The floating-point logic ops need AVX512DQ in EVEX form: the classic trap.
+  vxorps: { evex: 'avx512dq' }, vandps: { evex: 'avx512dq' }, vorps: { evex: 'avx512dq' }, vandnps: { evex: 'avx512dq' },
+  vfmadd231ps: { vex: 'fma', evex: 'avx512f' }, vfmadd213ps: { vex: 'fma', evex: 'avx512f' },
+  vfmadd132ps: { vex: 'fma', evex: 'avx512f' }, vfmadd231ss: { vex: 'fma', evex: 'avx512f' },
+  vpaddd: { int256: true, evex: 'avx512f' }, vpsubd: { int256: true, evex: 'avx512f' },
+  vpaddq: { int256: true, evex: 'avx512f' }, vpshufd: { int256: true, evex: 'avx512f' },
+  vpmaddwd: { int256: true, evex: 'avx512bw' }, vpmovsxbw: { int256: true, evex: 'avx512bw' },
+  vpmovsxbd: { int256: true, evex: 'avx512f' }, vpaddw: { int256: true, evex: 'avx512bw' },
+  vpxor: { int256: true }, vpand: { int256: true }, vpor: { int256: true }, vpandn: { int256: true },
+  vphaddd: { int256: true }, vpunpcklqdq: { int256: true, evex: 'avx512f' }, vpunpckhqdq: { int256: true, evex: 'avx512f' },
+  vpbroadcastd: { vex: 'avx2', evex: 'avx512f' }, vpbroadcastb: { vex: 'avx2', evex: 'avx512bw' },
+  vpbroadcastq: { vex: 'avx2', evex: 'avx512f' }, vextracti128: { vex: 'avx2' }, vinserti128: { vex: 'avx2' },
+  vperm2i128: { vex: 'avx2' }, vpermq: { vex: 'avx2', evex: 'avx512f' }, vpmaskmovd: { vex: 'avx2' },
+  vpblendd: { vex: 'avx2' }, vpsllq: { int256: true, evex: 'avx512f' }, vpsrlq: { int256: true, evex: 'avx512f' },
+  vpsrldq: { int256: true, evex: 'avx512bw' }, vpslldq: { int256: true, evex: 'avx512bw' },
+};
+// EVEX-only instructions.
+const EVEX = {
+  vpxord: 'avx512f', vpxorq: 'avx512f', vpandd: 'avx512f', vpandq: 'avx512f', vpord: 'avx512f', vporq: 'avx512f',
+  vpternlogd: 'avx512f', vmovdqu32: 'avx512f', vmovdqu64: 'avx512f', vmovdqa32: 'avx512f', vmovdqa64: 'avx512f',
+  vextracti64x4: 'avx512f', vextractf64x4: 'avx512f', vextracti32x4: 'avx512f', vextractf32x4: 'avx512f',
+  vinserti64x4: 'avx512f', vshufi64x2: 'avx512f', vshuff64x2: 'avx512f', kmovw: 'avx512f', kandw: 'avx512f',
+  kshiftrw: 'avx512f', kortestw: 'avx512f',
+  vmovdqu8: 'avx512bw', vmovdqu16: 'avx512bw', kmovq: 'avx512bw', kmovd: 'avx512bw', kshiftrq: 'avx512bw',
+  vpdpbusd: 'avx512vnni', vpdpbusds: 'avx512vnni', vpdpwssd: 'avx512vnni',
+  // Known to be outside every tier: listed so the failure says which subset they need.
+  vextracti32x8: 'avx512dq', vinserti32x8: 'avx512dq', vextracti64x2: 'avx512dq', kmovb: 'avx512dq',
+  vpmullq: 'avx512dq', vbroadcasti32x8: 'avx512dq', vfpclassps: 'avx512dq',
+  vpermb: 'avx512vbmi', vpermi2b: 'avx512vbmi', vpmultishiftqb: 'avx512vbmi', vpcompressb: 'avx512vbmi2',
+  vpexpandb: 'avx512vbmi2', vpopcntb: 'avx512bitalg', vpopcntd: 'avx512vpopcntdq',
+};
+
+function evexOperands(ops) {
+  return /%zmm|%k[0-7]|\{z\}|%[xy]mm(1[6-9]|2\d|3[01])\b/.test(ops);
+}
+
+function classify(mnemonic, ops) {
+  if (BASE.has(mnemonic)) return 'base';
+  if (SSE.has(mnemonic)) return 'sse';
+  if (mnemonic in EVEX) return EVEX[mnemonic];
+  const vex = VEX[mnemonic];
+  if (!vex) return undefined;
+  if (evexOperands(ops)) {
+    if (!vex.evex) return undefined;
+    // An EVEX instruction on xmm/ymm registers also needs AVX512VL, which every AVX-512 tier has.
+    return vex.evex;
+  }
+  if (vex.vex) return vex.vex;
+  return vex.int256 && /%ymm/.test(ops) ? 'avx2' : 'avx';
+}
+
+const work = mkdtempSync(join(tmpdir(), 'simdot-isa-'));
+let failures = 0;
+try {
+  for (const file of readdirSync(join(root, 'asm/x86_64')).filter((f) => f.endsWith('.S')).sort()) {
+    const tier = Object.keys(TIERS).find((t) => file.endsWith(`_${t}.S`));
+    if (!tier) {
+      console.log(`FAIL ${file}: no tier in its name (expected *_<tier>.S with tier one of ${Object.keys(TIERS).join(', ')})`);
+      failures++;
+      continue;
+    }
+    const object = join(work, `${file}.o`);
+    execFileSync('gcc', ['-c', '-I', join(root, 'asm/include'), join(root, 'asm/x86_64', file), '-o', object]);
+    const listing = execFileSync('objdump', ['-d', '--no-show-raw-insn', object], { encoding: 'utf8' });
+    const used = new Map();
+    let fn = '?';
+    for (const line of listing.split('\n')) {
+      const label = /^[0-9a-f]+ <([^>]+)>:$/.exec(line);
+      if (label) {
+        fn = label[1];
+        if (!fn.startsWith('.L')) used.set(fn, new Set());
+        continue;
+      }
+      const insn = /^\s+[0-9a-f]+:\s+(\S+)\s*(.*)$/.exec(line);
+      if (!insn) continue;
+      let [, mnemonic, ops] = insn;
+      if (mnemonic === '{vex}' || mnemonic === '{evex}') {
+        // An explicit encoding prefix: VEX-encoded VNNI is AVX-VNNI, not part of any tier here.
+        [mnemonic, ops] = [`${mnemonic} ${ops.split(/\s+/)[0]}`, ops.split(/\s+/).slice(1).join(' ')];
+      }
+      const ext = classify(mnemonic, ops);
+      if (!ext || !TIERS[tier].includes(ext)) {
+        console.log(`FAIL ${file} ${fn}: ${mnemonic} ${ops} needs ${ext ?? 'an unclassified extension (add it to scripts/check-isa.mjs)'}, outside the ${tier} tier`);
+        failures++;
+      } else {
+        used.get(fn)?.add(ext);
+      }
+    }
+    for (const [name, exts] of used) {
+      console.log(`${file} ${name}: ${[...exts].filter((e) => e !== 'base').sort().join(', ') || 'base'}`);
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(failures ? `isa: ${failures} instruction(s) outside their tier` : 'isa: every kernel instruction is within its tier');
+process.exit(failures ? 1 : 0);
