@@ -181,8 +181,9 @@ void ScoreRows(const KernelSet &k, Elem elem, const void *queries, size_t nq, co
 }
 
 size_t DefaultThreads(const SearchSpec &spec) {
-  // A shard must stream a few MB to pay for waking a thread; small searches stay on one.
-  constexpr size_t kBytesPerThread = 8u << 20;
+  // Waking a pool thread costs tens of microseconds; a shard of 4 MB streams for a few hundred,
+  // so smaller searches stay on one thread.
+  constexpr size_t kBytesPerThread = 4u << 20;
   const size_t work = spec.nrows * spec.dim * ElemSize(spec.elem) * std::max<size_t>(1, spec.nq / 4);
   const size_t hw = std::max(1u, std::thread::hardware_concurrency());
   return std::clamp<size_t>(work / kBytesPerThread, 1, std::min(hw, ThreadPool::kMaxThreads));
