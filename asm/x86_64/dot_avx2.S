@@ -5,7 +5,8 @@
  * [ptr, ptr + n) and nothing written outside out[0, nrows), not even within a page. Tails are
  * therefore done without over-reading: int8 re-reads the last 16 bytes of the vector (which lie
  * inside it once n >= 16) and zeroes the lanes already counted, float32 uses VMASKMOVPS, whose
- * masked lanes are not accessed and cannot fault.
+ * masked lanes are not accessed and cannot fault. The float32 kernels share one summation
+ * order (see "float32" below), so their results agree bit for bit.
  *
  * ISA: AVX2 + FMA (the caller dispatches only when CPUID and XCR0 say so). Every function ends
  * with VZEROUPPER so that SSE code in the caller pays no transition penalty.
@@ -378,72 +379,232 @@ L(dots_i8_done):
     ret
 FUNC_END(simdot_dots_i8_avx2)
 
+
+/* ----------------------------------------------------------------- shared macros ----
+ *
+ * The float32 kernels are built from the macros below. They name
+ * registers by number (Y3 vaddps, 1, 2, 3 is vaddps %ymm1, %ymm2, %ymm3) so that .altmacro's
+ * %(expr) can count them: callers switch .altmacro on around the kernels that use it.
+ * Immediates inside macros are written $(n): Apple's assembler reads "$1" in a macro body as a
+ * positional argument.
+ */
+
+/* Three-register instruction with numbered ymm operands (AT&T order). */
+.macro Y3 insn, a, b, c
+    \insn %ymm\a, %ymm\b, %ymm\c
+.endm
+
+/* Zero ymm0..ymm(n-1), n <= 12. */
+.macro ZERO_ACCS n
+    .irp p, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+    .if \p < \n
+    vpxor   %xmm\p, %xmm\p, %xmm\p
+    .endif
+    .endr
+.endm
+
+/* ymm\a = (ymm\a + ymm\b) + (ymm\c + ymm\d): step 3 of the float32 order below. */
+.macro F32_COMBINE a, b, c, d
+    Y3      vaddps, \b, \a, \a
+    Y3      vaddps, \d, \c, \c
+    Y3      vaddps, \c, \a, \a
+.endm
+
+/* xmm12[0..n-1] = the horizontal sums of ymm\a, ymm\b, ymm\c, ymm\d (the first n of them) by
+ * one VHADDPS (or VPHADDD) tree: \hadd, \extract and \add name the float or integer forms.
+ * Lane i of the result is ((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7)) of its vector
+ * whatever n is, because VHADDPS of a vector with itself repeats the pairs it would form with
+ * another one. Clobbers ymm13. */
+.macro HSUM4 n, a, b, c, d, hadd=vhaddps, extract=vextractf128, add=vaddps
+    .if \n == 1
+    Y3      \hadd, \a, \a, 12
+    Y3      \hadd, 12, 12, 12
+    .elseif \n == 2
+    Y3      \hadd, \b, \a, 12
+    Y3      \hadd, 12, 12, 12
+    .else
+    Y3      \hadd, \b, \a, 12
+    .if \n == 3
+    Y3      \hadd, \c, \c, 13
+    .else
+    Y3      \hadd, \d, \c, 13
+    .endif
+    Y3      \hadd, 13, 12, 12
+    .endif
+    \extract $(1), %ymm12, %xmm13
+    \add    %xmm13, %xmm12, %xmm12
+.endm
+
+/* ------------------------------------------------------------------------- float32 ----
+ *
+ * The canonical summation order of this tier. Every float32 kernel below (dot, dots) sums
+ * one (query, row) pair exactly this way, so a row scores the same bits whichever kernel
+ * scored it and wherever it sat in the call (topK, topKBatch and dots() agree to the bit):
+ *
+ *   1. The row is cut into 8-float chunks c = 0, 1, ..., the last one partial when dim % 8 != 0
+ *      (its missing lanes are 0 in both q and row: VMASKMOVPS reads nothing there).
+ *   2. Chunk c goes into accumulator (c / 2) % 4 by one VFMADD231PS (q chunk as the second
+ *      operand, row chunk as the third), in increasing c, from accumulators at +0. That is, in
+ *      64-float steps accumulator k takes the k-th 64-byte line of the step, both halves in
+ *      order; the chunks after the last whole step continue the same pattern, the partial one
+ *      included.
+ *   3. v = (acc0 + acc1) + (acc2 + acc3), lane by lane.
+ *   4. v[0..7] is reduced as ((v0 + v1) + (v2 + v3)) + ((v4 + v5) + (v6 + v7)) (HSUM4).
+ *
+ * Why lines and not chunks: a multi-query kernel has too few registers for four accumulators
+ * per (query, row) pair and builds them one after the other; with line-sized pieces each of
+ * those passes reads a quarter of the cache lines of the queries and rows, whole, instead of
+ * half of every line. Four chains per row also keep dot at its load-bound speed. No
+ * accumulator is ever -0 (it starts at +0, and a sum is -0 only if both terms are), so the FMA
+ * of a masked lane (0 * 0) never changes a bit.
+ *
+ * Registers of dot / dots: r10 q cursor, rax row cursor (rows 1, 2 at rax + rdx, rax + 2*rdx),
+ * r9 dim in bytes, r11 counter; ymm(4r + k) accumulator k of row r, ymm12-13 q chunks and tail
+ * rows, ymm14 the tail mask and ymm15 the q tail (both from F32_TAIL_SETUP).
+ */
+
+/* ymm14 = mask of the first dim % 8 lanes, ymm15 = q's last dim % 8 floats (0 elsewhere), with
+ * q in rdi and r9 = dim * 4; only when dim % 8 != 0. Clobbers rax, r11. */
+.macro F32_TAIL_SETUP
+    testl   $(28), %r9d
+    jz      10f
+    movl    %r9d, %eax
+    andl    $(28), %eax                 /* 4 * (dim % 8) */
+    negq    %rax
+    leaq    L(avx2_tail_dwords)(%rip), %r11
+    vmovdqu 32(%r11,%rax), %ymm14
+    movq    %r9, %r11
+    andq    $(-32), %r11
+    vmaskmovps (%rdi,%r11), %ymm14, %ymm15
+10:
+.endm
+
+/* VFMADD231PS of row r's chunk at byte offset off with ymm\q into ymm\acc. */
+.macro D_FMA off, r, q, acc
+    .if \r == 0
+    vfmadd231ps \off(%rax), %ymm\q, %ymm\acc
+    .elseif \r == 1
+    vfmadd231ps \off(%rax,%rdx), %ymm\q, %ymm\acc
+    .else
+    vfmadd231ps \off(%rax,%rdx,2), %ymm\q, %ymm\acc
+    .endif
+.endm
+
+/* The partial chunk of row r (VMASKMOVPS into ymm\tmp) against the q tail into ymm\acc. */
+.macro D_TAIL r, tmp, acc
+    .if \r == 0
+    vmaskmovps (%rax), %ymm14, %ymm\tmp
+    .elseif \r == 1
+    vmaskmovps (%rax,%rdx), %ymm14, %ymm\tmp
+    .else
+    vmaskmovps (%rax,%rdx,2), %ymm14, %ymm\tmp
+    .endif
+    Y3      vfmadd231ps, \tmp, 15, \acc
+.endm
+
+/* The whole chunk at byte offset off into accumulator k of nr rows, q chunk via ymm\qt. */
+.macro F32_CHUNK off, k, nr, qt
+    vmovups \off(%r10), %ymm\qt
+    .irp r, 0, 1, 2
+    .if \r < \nr
+    D_FMA   \off, \r, \qt, %(4 * \r + \k)
+    .endif
+    .endr
+.endm
+
+/* The last whole chunk, if the count after the whole steps is odd, then the partial one, if
+ * any: both into accumulator k (they are chunks 2i and 2i + 1 of one line pair). */
+.macro F32_LAST k, nr
+    testl   $(32), %r9d
+    jz      17f
+    F32_CHUNK 0, \k, \nr, 12
+    addq    $(32), %r10
+    addq    $(32), %rax
+17:
+    testl   $(28), %r9d
+    jz      18f
+    .irp r, 0, 1, 2
+    .if \r < \nr
+    D_TAIL  \r, %(12 + \r - \r / 2 * 2), %(4 * \r + \k)
+    .endif
+    .endr
+18:
+.endm
+
+/* nr rows (1..3) from start to end in the canonical order; r10 and rax at the starts of q and
+ * row 0. Leaves the accumulators in ymm0..ymm(4 nr - 1). Clobbers r10, rax, r11, ymm12-13. */
+.macro F32_ROWS nr
+    ZERO_ACCS %(4 * \nr)
+    movq    %r9, %r11
+    shrq    $(8), %r11                  /* 64-float steps */
+    jz      12f
+    .p2align 4
+11:
+    .irp k, 0, 1, 2, 3
+    F32_CHUNK %(64 * \k), \k, \nr, 12
+    F32_CHUNK %(64 * \k + 32), \k, \nr, 13
+    .endr
+    addq    $(256), %r10
+    addq    $(256), %rax
+    decq    %r11
+    jnz     11b
+12:
+    /* (dim / 8) % 8 whole chunks left: pairs into acc0, acc1, acc2 in turn, then F32_LAST. */
+    testl   $(128), %r9d
+    jz      14f
+    F32_CHUNK 0, 0, \nr, 12
+    F32_CHUNK 32, 0, \nr, 13
+    F32_CHUNK 64, 1, \nr, 12
+    F32_CHUNK 96, 1, \nr, 13
+    addq    $(128), %r10
+    addq    $(128), %rax
+    testl   $(64), %r9d
+    jz      13f
+    F32_CHUNK 0, 2, \nr, 12
+    F32_CHUNK 32, 2, \nr, 13
+    addq    $(64), %r10
+    addq    $(64), %rax
+    F32_LAST 3, \nr
+    jmp     16f
+13:
+    F32_LAST 2, \nr
+    jmp     16f
+14:
+    testl   $(64), %r9d
+    jz      15f
+    F32_CHUNK 0, 0, \nr, 12
+    F32_CHUNK 32, 0, \nr, 13
+    addq    $(64), %r10
+    addq    $(64), %rax
+    F32_LAST 1, \nr
+    jmp     16f
+15:
+    F32_LAST 0, \nr
+16:
+.endm
+
 /*
  * float simdot_dot_f32_avx2(const float *a, const float *b, size_t n);
  *
- * In: rdi = a, rsi = b, rdx = n. Out: xmm0. Clobbers rcx, rdx, rsi, rdi, ymm0-ymm5.
+ * In: rdi = a, rsi = b, rdx = n. Out: xmm0. Clobbers rax, r9-r11, ymm0-3, ymm12-15.
  * Needs AVX and FMA (dispatched as part of the AVX2 tier).
  *
- * VFMADD231PS into four independent accumulators, 32 floats per iteration, so the FMA latency
- * is hidden behind the loads. The last n % 8 floats come from VMASKMOVPS of both vectors (masked
- * lanes read nothing and load 0, so 0 * 0 adds nothing even where the memory beyond holds NaN).
- * Summation order differs from scalar; the error stays within the contract's (n + 1) * 2^-23 *
- * sum |a_i * b_i|.
+ * The canonical order with a as the query: F32_ROWS 1, the code that also scores every
+ * leftover row of dots. Per 64-float step eight loads of a and eight FMAs with b from memory
+ * into four accumulators; the partial chunk is VMASKMOVPS of both vectors.
  */
 FUNC_BEGIN(simdot_dot_f32_avx2)
     PROLOGUE 3
-    vxorps  %xmm0, %xmm0, %xmm0
-    vxorps  %xmm1, %xmm1, %xmm1
-    vxorps  %xmm2, %xmm2, %xmm2
-    vxorps  %xmm3, %xmm3, %xmm3
-    movq    %rdx, %rcx
-    shrq    $5, %rcx
-    jz      L(dot_f32_8)
-    .p2align 4
-L(dot_f32_32):
-    vmovups (%rdi), %ymm4
-    vmovups 32(%rdi), %ymm5
-    vfmadd231ps (%rsi), %ymm4, %ymm0
-    vfmadd231ps 32(%rsi), %ymm5, %ymm1
-    vmovups 64(%rdi), %ymm4
-    vmovups 96(%rdi), %ymm5
-    vfmadd231ps 64(%rsi), %ymm4, %ymm2
-    vfmadd231ps 96(%rsi), %ymm5, %ymm3
-    subq    $-128, %rdi
-    subq    $-128, %rsi
-    decq    %rcx
-    jnz     L(dot_f32_32)
-L(dot_f32_8):
-    andl    $31, %edx                   /* floats left, 0..31 */
-    cmpl    $8, %edx
-    jb      L(dot_f32_tail)
-L(dot_f32_8_loop):
-    vmovups (%rdi), %ymm4
-    vfmadd231ps (%rsi), %ymm4, %ymm0
-    addq    $32, %rdi
-    addq    $32, %rsi
-    subl    $8, %edx
-    cmpl    $8, %edx
-    jae     L(dot_f32_8_loop)
-L(dot_f32_tail):
-    testl   %edx, %edx
-    jz      L(dot_f32_reduce)
-    leaq    L(avx2_tail_dwords)(%rip), %rcx
-    negq    %rdx
-    vmovdqu 32(%rcx,%rdx,4), %ymm5      /* first r lanes all-ones */
-    vmaskmovps (%rdi), %ymm5, %ymm4
-    vmaskmovps (%rsi), %ymm5, %ymm5
-    vfmadd231ps %ymm5, %ymm4, %ymm1
-L(dot_f32_reduce):
-    vaddps  %ymm1, %ymm0, %ymm0
-    vaddps  %ymm3, %ymm2, %ymm2
-    vaddps  %ymm2, %ymm0, %ymm0
-    vextractf128 $1, %ymm0, %xmm1
-    vaddps  %xmm1, %xmm0, %xmm0
-    vmovhlps %xmm0, %xmm0, %xmm1
-    vaddps  %xmm1, %xmm0, %xmm0
-    vmovshdup %xmm0, %xmm1
-    vaddss  %xmm1, %xmm0, %xmm0
+    leaq    (,%rdx,4), %r9
+    F32_TAIL_SETUP
+    movq    %rdi, %r10
+    movq    %rsi, %rax
+    .altmacro
+    F32_ROWS 1
+    F32_COMBINE 0, 1, 2, 3
+    HSUM4   1, 0, 0, 0, 0
+    .noaltmacro
+    vmovaps %xmm12, %xmm0
     EPILOGUE
     vzeroupper
     ret
@@ -456,144 +617,53 @@ FUNC_END(simdot_dot_f32_avx2)
  * In: rdi = q, rsi = rows, rdx = dim, rcx = nrows, r8 = out. out[r] = dot(q, rows + r*dim).
  * Clobbers rax, rcx, rdx, rsi, r8-r11, ymm0-ymm15. Needs AVX2 and FMA.
  *
- * Four rows per iteration, 16 floats of q (two registers) kept in registers for all four; the
- * rows are FMA memory operands (row k at rax + k*stride, stride = 4*dim in rdx, 3*stride in
- * r9). Eight accumulators (two per row) keep eight FMA chains in flight. The mask of the last
- * dim % 8 floats (ymm14) and the masked q tail (ymm15) are built once per call; each row's tail
- * is one VMASKMOVPS. The four sums are reduced together with three VHADDPS and stored as one
- * 16-byte write; leftover rows go one at a time.
+ * Three rows per iteration in the canonical order: each q chunk is loaded once into ymm12/13
+ * and meets the three rows as FMA memory operands, twelve accumulators (four per row), twelve
+ * independent FMA chains, 4/3 loads per FMA. The tail mask and q tail are built once per call.
+ * The three sums are reduced together (HSUM4) and stored as 8 + 4 bytes. Leftover rows (nrows
+ * % 3) are F32_ROWS 1, the body of dot_f32, so every row gets the same bits wherever it is.
  */
 FUNC_BEGIN(simdot_dots_f32_avx2)
     PROLOGUE 5
     testq   %rcx, %rcx
     jz      L(dots_f32_done)
-    movl    %edx, %eax
-    andl    $7, %eax
-    jz      L(dots_f32_setup)           /* no tail: ymm14/15 stay unused */
-    negq    %rax
-    leaq    L(avx2_tail_dwords)(%rip), %r10
-    vmovdqu 32(%r10,%rax,4), %ymm14     /* mask of the first dim % 8 lanes */
-    movq    %rdx, %r11
-    andq    $-8, %r11
-    vmaskmovps (%rdi,%r11,4), %ymm14, %ymm15 /* q tail, zero-filled */
-L(dots_f32_setup):
-    shlq    $2, %rdx                    /* row stride in bytes from here on */
-    leaq    (%rdx,%rdx,2), %r9
-    cmpq    $4, %rcx
-    jb      L(dots_f32_rows1)
-
+    leaq    (,%rdx,4), %r9
+    F32_TAIL_SETUP
+    movq    %r9, %rdx                   /* row stride in bytes */
+    .altmacro
+    cmpq    $3, %rcx
+    jb      L(dots_f32_row1)
     .p2align 4
-L(dots_f32_rows4):
-    vxorps  %xmm0, %xmm0, %xmm0
-    vxorps  %xmm1, %xmm1, %xmm1
-    vxorps  %xmm2, %xmm2, %xmm2
-    vxorps  %xmm3, %xmm3, %xmm3
-    vxorps  %xmm4, %xmm4, %xmm4
-    vxorps  %xmm5, %xmm5, %xmm5
-    vxorps  %xmm6, %xmm6, %xmm6
-    vxorps  %xmm7, %xmm7, %xmm7
+L(dots_f32_rows3):
     movq    %rdi, %r10
     movq    %rsi, %rax
-    movq    %rdx, %r11
-    shrq    $6, %r11                    /* 16-float steps */
-    jz      L(dots_f32_r4_8)
-    .p2align 4
-L(dots_f32_r4_16):
-    vmovups (%r10), %ymm12
-    vmovups 32(%r10), %ymm13
-    vfmadd231ps (%rax), %ymm12, %ymm0
-    vfmadd231ps (%rax,%rdx), %ymm12, %ymm1
-    vfmadd231ps (%rax,%rdx,2), %ymm12, %ymm2
-    vfmadd231ps (%rax,%r9), %ymm12, %ymm3
-    vfmadd231ps 32(%rax), %ymm13, %ymm4
-    vfmadd231ps 32(%rax,%rdx), %ymm13, %ymm5
-    vfmadd231ps 32(%rax,%rdx,2), %ymm13, %ymm6
-    vfmadd231ps 32(%rax,%r9), %ymm13, %ymm7
-    addq    $64, %r10
-    addq    $64, %rax
-    decq    %r11
-    jnz     L(dots_f32_r4_16)
-L(dots_f32_r4_8):
-    testb   $32, %dl                    /* dim & 8 */
-    jz      L(dots_f32_r4_tail)
-    vmovups (%r10), %ymm12
-    vfmadd231ps (%rax), %ymm12, %ymm0
-    vfmadd231ps (%rax,%rdx), %ymm12, %ymm1
-    vfmadd231ps (%rax,%rdx,2), %ymm12, %ymm2
-    vfmadd231ps (%rax,%r9), %ymm12, %ymm3
-    addq    $32, %rax
-L(dots_f32_r4_tail):
-    testb   $28, %dl                    /* dim & 7 */
-    jz      L(dots_f32_r4_reduce)
-    vmaskmovps (%rax), %ymm14, %ymm8
-    vmaskmovps (%rax,%rdx), %ymm14, %ymm9
-    vmaskmovps (%rax,%rdx,2), %ymm14, %ymm10
-    vmaskmovps (%rax,%r9), %ymm14, %ymm11
-    vfmadd231ps %ymm8, %ymm15, %ymm4
-    vfmadd231ps %ymm9, %ymm15, %ymm5
-    vfmadd231ps %ymm10, %ymm15, %ymm6
-    vfmadd231ps %ymm11, %ymm15, %ymm7
-L(dots_f32_r4_reduce):
-    vaddps  %ymm4, %ymm0, %ymm0
-    vaddps  %ymm5, %ymm1, %ymm1
-    vaddps  %ymm6, %ymm2, %ymm2
-    vaddps  %ymm7, %ymm3, %ymm3
-    vhaddps %ymm1, %ymm0, %ymm0
-    vhaddps %ymm3, %ymm2, %ymm2
-    vhaddps %ymm2, %ymm0, %ymm0
-    vextractf128 $1, %ymm0, %xmm1
-    vaddps  %xmm1, %xmm0, %xmm0
-    vmovups %xmm0, (%r8)
-    addq    $16, %r8
-    leaq    (%rsi,%rdx,4), %rsi
-    subq    $4, %rcx
-    cmpq    $4, %rcx
-    jae     L(dots_f32_rows4)
-
-L(dots_f32_rows1):
+    F32_ROWS 3
+    F32_COMBINE 0, 1, 2, 3
+    F32_COMBINE 4, 5, 6, 7
+    F32_COMBINE 8, 9, 10, 11
+    HSUM4   3, 0, 4, 8, 8
+    vmovlps %xmm12, (%r8)
+    vextractps $2, %xmm12, 8(%r8)
+    addq    $12, %r8
+    leaq    (%rsi,%rdx,2), %rsi
+    addq    %rdx, %rsi
+    subq    $3, %rcx
+    cmpq    $3, %rcx
+    jae     L(dots_f32_rows3)
     testq   %rcx, %rcx
     jz      L(dots_f32_done)
 L(dots_f32_row1):
-    vxorps  %xmm0, %xmm0, %xmm0
-    vxorps  %xmm4, %xmm4, %xmm4
     movq    %rdi, %r10
     movq    %rsi, %rax
-    movq    %rdx, %r11
-    shrq    $6, %r11
-    jz      L(dots_f32_r1_8)
-L(dots_f32_r1_16):
-    vmovups (%r10), %ymm12
-    vmovups 32(%r10), %ymm13
-    vfmadd231ps (%rax), %ymm12, %ymm0
-    vfmadd231ps 32(%rax), %ymm13, %ymm4
-    addq    $64, %r10
-    addq    $64, %rax
-    decq    %r11
-    jnz     L(dots_f32_r1_16)
-L(dots_f32_r1_8):
-    testb   $32, %dl
-    jz      L(dots_f32_r1_tail)
-    vmovups (%r10), %ymm12
-    vfmadd231ps (%rax), %ymm12, %ymm0
-    addq    $32, %rax
-L(dots_f32_r1_tail):
-    testb   $28, %dl
-    jz      L(dots_f32_r1_reduce)
-    vmaskmovps (%rax), %ymm14, %ymm8
-    vfmadd231ps %ymm8, %ymm15, %ymm4
-L(dots_f32_r1_reduce):
-    vaddps  %ymm4, %ymm0, %ymm0
-    vextractf128 $1, %ymm0, %xmm1
-    vaddps  %xmm1, %xmm0, %xmm0
-    vmovhlps %xmm0, %xmm0, %xmm1
-    vaddps  %xmm1, %xmm0, %xmm0
-    vmovshdup %xmm0, %xmm1
-    vaddss  %xmm1, %xmm0, %xmm0
-    vmovss  %xmm0, (%r8)
+    F32_ROWS 1
+    F32_COMBINE 0, 1, 2, 3
+    HSUM4   1, 0, 0, 0, 0
+    vmovss  %xmm12, (%r8)
     addq    $4, %r8
     addq    %rdx, %rsi
     decq    %rcx
     jnz     L(dots_f32_row1)
+    .noaltmacro
 L(dots_f32_done):
     EPILOGUE
     vzeroupper

@@ -3,7 +3,8 @@
  *
  * Contract (native/kernels.h): any n >= 0, any alignment; nothing is read outside
  * [ptr, ptr + n) and nothing written outside out[0, nrows), not even within a page. Tails use
- * AVX-512 zero-masking loads ({z}); masked-off elements are not accessed and cannot fault.
+ * AVX-512 zero-masking loads ({z}); masked-off elements are not accessed and cannot fault. The float32 kernels share one summation order (see "float32"
+ * below), so their results agree bit for bit.
  * Tail masks are built with a shift of 1 (no BMI2 needed): k = (1 << r) - 1 for r < 64.
  *
  * int8 technique: VPDPBUSD multiplies unsigned bytes by signed bytes, four products summed into
@@ -18,7 +19,8 @@
  * ISA: AVX-512 F, BW (byte masks, VMOVDQU8, KMOVQ), VL, VNNI. Every function ends with
  * VZEROUPPER. Registers: written against the SysV argument registers; asm.h's PROLOGUE maps
  * Win64 onto them and saves xmm6-15, rdi, rsi. zmm16-31 and k1 are volatile in both ABIs.
- * Reductions are kept in zmm0-15 so that the VEX forms (VPHADDD, VEXTRACTI128) can be used.
+ * Reductions are kept in zmm0-15 so that the VEX forms (VPHADDD, VHADDPS, VEXTRACTI128) can be
+ * used.
  */
 #include "asm.h"
 
@@ -343,73 +345,228 @@ L(dots_i8_done):
     ret
 FUNC_END(simdot_dots_i8_avx512vnni)
 
+/* ----------------------------------------------------------------- shared macros ----
+ *
+ * As in dot_avx2.S: registers are named by number so that .altmacro's %(expr) can count them
+ * (callers switch .altmacro on around the kernels that use it), and immediates inside macros
+ * are written $(n) because Apple's assembler reads "$1" in a macro body as an argument.
+ * HSUM4 is the same as there: one tree.
+ */
+
+/* Three-register instructions with numbered ymm / zmm operands (AT&T order). */
+.macro Y3 insn, a, b, c
+    \insn %ymm\a, %ymm\b, %ymm\c
+.endm
+.macro Z3 insn, a, b, c
+    \insn %zmm\a, %zmm\b, %zmm\c
+.endm
+
+/* Zero zmm16..zmm(16 + n - 1), the accumulators. */
+.macro ZERO_ACCS n
+    .irp p, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    .if \p < 16 + \n
+    vpxord  %zmm\p, %zmm\p, %zmm\p
+    .endif
+    .endr
+.endm
+
+/* xmm12[0..n-1] = the horizontal sums of ymm\a, ymm\b, ymm\c, ymm\d (the first n of them) by
+ * one VHADDPS (or VPHADDD) tree, the same in every lane whatever n is. Clobbers ymm13. */
+.macro HSUM4 n, a, b, c, d, hadd=vhaddps, extract=vextractf128, add=vaddps
+    .if \n == 1
+    Y3      \hadd, \a, \a, 12
+    Y3      \hadd, 12, 12, 12
+    .elseif \n == 2
+    Y3      \hadd, \b, \a, 12
+    Y3      \hadd, 12, 12, 12
+    .else
+    Y3      \hadd, \b, \a, 12
+    .if \n == 3
+    Y3      \hadd, \c, \c, 13
+    .else
+    Y3      \hadd, \d, \c, 13
+    .endif
+    Y3      \hadd, 13, 12, 12
+    .endif
+    \extract $(1), %ymm12, %xmm13
+    \add    %xmm13, %xmm12, %xmm12
+.endm
+
+/* ------------------------------------------------------------------------- float32 ----
+ *
+ * The canonical summation order of this tier. Every float32 kernel below (dot, dots) sums
+ * one (query, row) pair exactly this way, so a row scores the same bits whichever kernel
+ * scored it and wherever it sat in the call:
+ *
+ *   1. The row is cut into 16-float chunks c = 0, 1, ..., the last one partial when
+ *      dim % 16 != 0 (its missing lanes are 0 in both q and row: zero-masking loads, which
+ *      read nothing there).
+ *   2. Chunk c goes into accumulator c % 4 by one VFMADD231PS (q chunk as the second operand,
+ *      row chunk as the third), in increasing c, from accumulators at +0: 64-float steps into
+ *      acc0..acc3, then the remaining whole chunks into acc0, acc1, acc2 in turn, then the
+ *      partial one into the next accumulator of that sequence. (A chunk is one cache line.)
+ *   3. v = (acc0 + acc1) + (acc2 + acc3), lane by lane.
+ *   4. w = v[0..7] + v[8..15] (the low 256 bits plus the high 256 bits), then
+ *      ((w0 + w1) + (w2 + w3)) + ((w4 + w5) + (w6 + w7)) (HSUM4).
+ *
+ * No accumulator is ever -0 (it starts at +0, and a sum is -0 only if both terms are), so the
+ * FMA of a masked lane (0 * 0) never changes a bit.
+ *
+ * Registers of dot / dots: r10 q cursor, rax row cursor (rows 1-3 at rax + rdx, + 2*rdx,
+ * + r9), rdx dim in bytes (also the row stride), r9 = 3 * rdx, r11 counter; zmm(16 + 4r + k)
+ * accumulator k of row r, zmm0-3 the q chunks of a step, zmm4-7 tail rows, zmm15 the q tail
+ * and k1 its mask (F32_TAIL_SETUP); ymm0-3, ymm12-13 in the reductions.
+ */
+
+/* k1 = mask of the first dim % 16 lanes, zmm15 = q's last dim % 16 floats (0 elsewhere; all 0
+ * and nothing read when dim % 16 == 0), with q in rdi and rdx = dim * 4. Clobbers rax, r11;
+ * keeps rcx. */
+.macro F32_TAIL_SETUP
+    movq    %rcx, %r11
+    movl    %edx, %ecx
+    shrl    $(2), %ecx
+    andl    $(15), %ecx
+    movl    $(1), %eax
+    shll    %cl, %eax
+    decl    %eax
+    kmovw   %eax, %k1
+    movq    %r11, %rcx
+    movq    %rdx, %rax
+    andq    $(-64), %rax
+    vmovups (%rdi,%rax), %zmm15{%k1}{z}
+.endm
+
+/* VFMADD231PS of row r's chunk at byte offset off with zmm\q into zmm\acc. */
+.macro D_FMA off, r, q, acc
+    .if \r == 0
+    vfmadd231ps \off(%rax), %zmm\q, %zmm\acc
+    .elseif \r == 1
+    vfmadd231ps \off(%rax,%rdx), %zmm\q, %zmm\acc
+    .elseif \r == 2
+    vfmadd231ps \off(%rax,%rdx,2), %zmm\q, %zmm\acc
+    .else
+    vfmadd231ps \off(%rax,%r9), %zmm\q, %zmm\acc
+    .endif
+.endm
+
+/* The partial chunk of row r at the row cursor (zero-masked into zmm\tmp) against the q tail,
+ * into zmm\acc. */
+.macro D_TAIL r, tmp, acc
+    .if \r == 0
+    vmovups (%rax), %zmm\tmp{%k1}{z}
+    .elseif \r == 1
+    vmovups (%rax,%rdx), %zmm\tmp{%k1}{z}
+    .elseif \r == 2
+    vmovups (%rax,%rdx,2), %zmm\tmp{%k1}{z}
+    .else
+    vmovups (%rax,%r9), %zmm\tmp{%k1}{z}
+    .endif
+    Z3      vfmadd231ps, \tmp, 15, \acc
+.endm
+
+/* The whole chunk at byte offset off into accumulator k of nr rows, q chunk via zmm\qt. */
+.macro F32_CHUNK off, k, nr, qt
+    vmovups \off(%r10), %zmm\qt
+    .irp r, 0, 1, 2, 3
+    .if \r < \nr
+    D_FMA   \off, \r, \qt, %(16 + 4 * \r + \k)
+    .endif
+    .endr
+.endm
+
+/* The partial chunk, if any, at the row cursor into accumulator k of nr rows. */
+.macro F32_TAIL k, nr
+    testl   $(60), %edx
+    jz      18f
+    .irp r, 0, 1, 2, 3
+    .if \r < \nr
+    D_TAIL  \r, %(4 + \r), %(16 + 4 * \r + \k)
+    .endif
+    .endr
+18:
+.endm
+
+/* nr rows (1 or 4) from start to end in the canonical order; r10 and rax at the starts of q
+ * and row 0. Leaves the accumulators in zmm16..zmm(16 + 4 nr - 1). Clobbers r10, rax, r11,
+ * zmm0-7. */
+.macro F32_ROWS nr
+    ZERO_ACCS %(4 * \nr)
+    movq    %rdx, %r11
+    shrq    $(8), %r11                  /* 64-float steps */
+    jz      12f
+    .p2align 4
+11:
+    .irp k, 0, 1, 2, 3
+    F32_CHUNK %(64 * \k), \k, \nr, \k
+    .endr
+    addq    $(256), %r10
+    addq    $(256), %rax
+    decq    %r11
+    jnz     11b
+12:
+    /* (dim / 16) % 4 whole chunks left into acc0, acc1, acc2 in turn, then the partial one */
+    testl   $(128), %edx
+    jz      14f
+    F32_CHUNK 0, 0, \nr, 0
+    F32_CHUNK 64, 1, \nr, 1
+    testl   $(64), %edx
+    jz      13f
+    F32_CHUNK 128, 2, \nr, 2
+    addq    $(192), %rax
+    F32_TAIL 3, \nr
+    jmp     16f
+13:
+    addq    $(128), %rax
+    F32_TAIL 2, \nr
+    jmp     16f
+14:
+    testl   $(64), %edx
+    jz      15f
+    F32_CHUNK 0, 0, \nr, 0
+    addq    $(64), %rax
+    F32_TAIL 1, \nr
+    jmp     16f
+15:
+    F32_TAIL 0, \nr
+16:
+.endm
+
+/* zmm\a = (zmm\a + zmm\b) + (zmm\c + zmm\d): step 3 of the order. */
+.macro F32_COMBINE a, b, c, d
+    Z3      vaddps, \b, \a, \a
+    Z3      vaddps, \d, \c, \c
+    Z3      vaddps, \c, \a, \a
+.endm
+
+/* ymm\dst = low 256 bits of zmm\src + its high 256 bits: the first step of 4. Clobbers ymm13.
+ * (ymm\dst is one of ymm0-15, where the VEX-only VHADDPS of HSUM4 can reach it.) */
+.macro FOLD src, dst, extract=vextractf64x4, add=vaddps
+    \extract $(1), %zmm\src, %ymm13
+    \add    %ymm13, %ymm\src, %ymm\dst
+.endm
+
 /*
  * float simdot_dot_f32_avx512vnni(const float *a, const float *b, size_t n);
  *
- * In: rdi = a, rsi = b, rdx = n. Out: xmm0. Clobbers rax, rcx, rdx, rsi, rdi, zmm0-3,
- * zmm16-19, k1. Needs AVX-512 F.
+ * In: rdi = a, rsi = b, rdx = n. Out: xmm0. Clobbers rax, rcx, rdx, r10, r11, zmm0-7, zmm12-13,
+ * zmm15-19, k1. Needs AVX-512 F (and VL for the EVEX forms on ymm16+).
  *
- * VFMADD231PS on 512-bit vectors into four accumulators, 64 floats per iteration; the last
- * n % 16 floats come from zero-masked loads of both vectors (0 * 0 adds nothing).
+ * The canonical order with a as the query: F32_ROWS 1, the code that also scores every leftover
+ * row of dots. Per 64-float step four loads of a and four FMAs with b from memory.
  */
 FUNC_BEGIN(simdot_dot_f32_avx512vnni)
     PROLOGUE 3
-    vxorps  %xmm0, %xmm0, %xmm0
-    vxorps  %xmm1, %xmm1, %xmm1
-    vxorps  %xmm2, %xmm2, %xmm2
-    vxorps  %xmm3, %xmm3, %xmm3
-    movq    %rdx, %rcx
-    shrq    $6, %rcx
-    jz      L(dot_f32_16)
-    .p2align 4
-L(dot_f32_64):
-    vmovups (%rdi), %zmm16
-    vmovups 64(%rdi), %zmm17
-    vmovups 128(%rdi), %zmm18
-    vmovups 192(%rdi), %zmm19
-    vfmadd231ps (%rsi), %zmm16, %zmm0
-    vfmadd231ps 64(%rsi), %zmm17, %zmm1
-    vfmadd231ps 128(%rsi), %zmm18, %zmm2
-    vfmadd231ps 192(%rsi), %zmm19, %zmm3
-    addq    $256, %rdi
-    addq    $256, %rsi
-    decq    %rcx
-    jnz     L(dot_f32_64)
-L(dot_f32_16):
-    andl    $63, %edx                   /* floats left, 0..63 */
-    cmpl    $16, %edx
-    jb      L(dot_f32_tail)
-L(dot_f32_16_loop):
-    vmovups (%rdi), %zmm16
-    vfmadd231ps (%rsi), %zmm16, %zmm0
-    addq    $64, %rdi
-    addq    $64, %rsi
-    subl    $16, %edx
-    cmpl    $16, %edx
-    jae     L(dot_f32_16_loop)
-L(dot_f32_tail):
-    testl   %edx, %edx
-    jz      L(dot_f32_reduce)
-    movl    %edx, %ecx
-    movl    $1, %eax
-    shll    %cl, %eax
-    decl    %eax                        /* low r bits set, r = 1..15 */
-    kmovw   %eax, %k1
-    vmovups (%rdi), %zmm16{%k1}{z}
-    vmovups (%rsi), %zmm17{%k1}{z}
-    vfmadd231ps %zmm17, %zmm16, %zmm1
-L(dot_f32_reduce):
-    vaddps  %zmm1, %zmm0, %zmm0
-    vaddps  %zmm3, %zmm2, %zmm2
-    vaddps  %zmm2, %zmm0, %zmm0
-    vextractf64x4 $1, %zmm0, %ymm1
-    vaddps  %ymm1, %ymm0, %ymm0
-    vextractf128 $1, %ymm0, %xmm1
-    vaddps  %xmm1, %xmm0, %xmm0
-    vmovhlps %xmm0, %xmm0, %xmm1
-    vaddps  %xmm1, %xmm0, %xmm0
-    vmovshdup %xmm0, %xmm1
-    vaddss  %xmm1, %xmm0, %xmm0
+    shlq    $2, %rdx
+    F32_TAIL_SETUP
+    movq    %rdi, %r10
+    movq    %rsi, %rax
+    .altmacro
+    F32_ROWS 1
+    F32_COMBINE 16, 17, 18, 19
+    FOLD    16, 0
+    HSUM4   1, 0, 0, 0, 0
+    .noaltmacro
+    vmovaps %xmm12, %xmm0
     EPILOGUE
     vzeroupper
     ret
@@ -420,156 +577,59 @@ FUNC_END(simdot_dot_f32_avx512vnni)
  *                                 float *out);
  *
  * In: rdi = q, rsi = rows, rdx = dim, rcx = nrows, r8 = out. out[r] = dot(q, rows + r*dim).
- * Clobbers rax, rcx, rdx, rsi, r8-r11, zmm0-zmm15, zmm16-19, k1. Needs AVX-512 F.
+ * Clobbers rax, rcx, rdx, rsi, r8-r11, zmm0-7, zmm12-13, zmm15-31, k1. Needs AVX-512 F, VL.
  *
- * Four rows per iteration, 32 floats of q (two registers) serving all four, rows as FMA memory
- * operands (row k at rax + k*stride, stride = 4*dim in rdx, 3*stride in r9), eight accumulators.
- * The tail mask (k1, dim % 16 lanes) and the zero-masked q tail (zmm15) are built once per
- * call; each row's tail is one zero-masked load. Sums of four rows are reduced together
- * (256-bit halves added, then three VHADDPS) and stored as one 16-byte write.
+ * Four rows per iteration in the canonical order: the four q chunks of a 64-float step are
+ * loaded once (zmm0-3) and meet the four rows as FMA memory operands, sixteen accumulators
+ * (four per row), sixteen independent FMA chains. The q tail and its mask are built once per
+ * call. The four sums are reduced together (FOLD, HSUM4) and stored as one 16-byte write.
+ * Leftover rows (nrows % 4) are F32_ROWS 1, the body of dot_f32.
  */
 FUNC_BEGIN(simdot_dots_f32_avx512vnni)
     PROLOGUE 5
     testq   %rcx, %rcx
     jz      L(dots_f32_done)
-    movq    %rcx, %r11
-    movl    %edx, %ecx
-    andl    $15, %ecx
-    movl    $1, %eax
-    shll    %cl, %eax
-    decl    %eax
-    kmovw   %eax, %k1                   /* the last dim % 16 lanes (empty if none) */
-    movq    %r11, %rcx
-    movq    %rdx, %rax
-    andq    $-16, %rax
-    vmovups (%rdi,%rax,4), %zmm15{%k1}{z} /* q tail, zero-filled */
-    shlq    $2, %rdx                    /* row stride in bytes from here on */
+    shlq    $2, %rdx                    /* dim in bytes, the row stride */
+    F32_TAIL_SETUP
     leaq    (%rdx,%rdx,2), %r9
+    .altmacro
     cmpq    $4, %rcx
-    jb      L(dots_f32_rows1)
-
+    jb      L(dots_f32_row1)
     .p2align 4
 L(dots_f32_rows4):
-    vxorps  %xmm0, %xmm0, %xmm0
-    vxorps  %xmm1, %xmm1, %xmm1
-    vxorps  %xmm2, %xmm2, %xmm2
-    vxorps  %xmm3, %xmm3, %xmm3
-    vxorps  %xmm4, %xmm4, %xmm4
-    vxorps  %xmm5, %xmm5, %xmm5
-    vxorps  %xmm6, %xmm6, %xmm6
-    vxorps  %xmm7, %xmm7, %xmm7
     movq    %rdi, %r10
     movq    %rsi, %rax
-    movq    %rdx, %r11
-    shrq    $7, %r11                    /* 32-float steps */
-    jz      L(dots_f32_r4_16)
-    .p2align 4
-L(dots_f32_r4_32):
-    vmovups (%r10), %zmm12
-    vmovups 64(%r10), %zmm13
-    vfmadd231ps (%rax), %zmm12, %zmm0
-    vfmadd231ps (%rax,%rdx), %zmm12, %zmm1
-    vfmadd231ps (%rax,%rdx,2), %zmm12, %zmm2
-    vfmadd231ps (%rax,%r9), %zmm12, %zmm3
-    vfmadd231ps 64(%rax), %zmm13, %zmm4
-    vfmadd231ps 64(%rax,%rdx), %zmm13, %zmm5
-    vfmadd231ps 64(%rax,%rdx,2), %zmm13, %zmm6
-    vfmadd231ps 64(%rax,%r9), %zmm13, %zmm7
-    subq    $-128, %r10
-    subq    $-128, %rax
-    decq    %r11
-    jnz     L(dots_f32_r4_32)
-L(dots_f32_r4_16):
-    testb   $64, %dl                    /* dim & 16 */
-    jz      L(dots_f32_r4_tail)
-    vmovups (%r10), %zmm12
-    vfmadd231ps (%rax), %zmm12, %zmm0
-    vfmadd231ps (%rax,%rdx), %zmm12, %zmm1
-    vfmadd231ps (%rax,%rdx,2), %zmm12, %zmm2
-    vfmadd231ps (%rax,%r9), %zmm12, %zmm3
-    addq    $64, %rax
-L(dots_f32_r4_tail):
-    testb   $60, %dl                    /* dim & 15 */
-    jz      L(dots_f32_r4_reduce)
-    vmovups (%rax), %zmm16{%k1}{z}
-    vmovups (%rax,%rdx), %zmm17{%k1}{z}
-    vmovups (%rax,%rdx,2), %zmm18{%k1}{z}
-    vmovups (%rax,%r9), %zmm19{%k1}{z}
-    vfmadd231ps %zmm16, %zmm15, %zmm4
-    vfmadd231ps %zmm17, %zmm15, %zmm5
-    vfmadd231ps %zmm18, %zmm15, %zmm6
-    vfmadd231ps %zmm19, %zmm15, %zmm7
-L(dots_f32_r4_reduce):
-    vaddps  %zmm4, %zmm0, %zmm0
-    vaddps  %zmm5, %zmm1, %zmm1
-    vaddps  %zmm6, %zmm2, %zmm2
-    vaddps  %zmm7, %zmm3, %zmm3
-    vextractf64x4 $1, %zmm0, %ymm4
-    vextractf64x4 $1, %zmm1, %ymm5
-    vextractf64x4 $1, %zmm2, %ymm6
-    vextractf64x4 $1, %zmm3, %ymm7
-    vaddps  %ymm4, %ymm0, %ymm0
-    vaddps  %ymm5, %ymm1, %ymm1
-    vaddps  %ymm6, %ymm2, %ymm2
-    vaddps  %ymm7, %ymm3, %ymm3
-    vhaddps %ymm1, %ymm0, %ymm0
-    vhaddps %ymm3, %ymm2, %ymm2
-    vhaddps %ymm2, %ymm0, %ymm0
-    vextractf128 $1, %ymm0, %xmm1
-    vaddps  %xmm1, %xmm0, %xmm0
-    vmovups %xmm0, (%r8)
+    F32_ROWS 4
+    F32_COMBINE 16, 17, 18, 19
+    F32_COMBINE 20, 21, 22, 23
+    F32_COMBINE 24, 25, 26, 27
+    F32_COMBINE 28, 29, 30, 31
+    FOLD    16, 0
+    FOLD    20, 1
+    FOLD    24, 2
+    FOLD    28, 3
+    HSUM4   4, 0, 1, 2, 3
+    vmovups %xmm12, (%r8)
     addq    $16, %r8
     leaq    (%rsi,%rdx,4), %rsi
     subq    $4, %rcx
     cmpq    $4, %rcx
     jae     L(dots_f32_rows4)
-
-L(dots_f32_rows1):
     testq   %rcx, %rcx
     jz      L(dots_f32_done)
 L(dots_f32_row1):
-    vxorps  %xmm0, %xmm0, %xmm0
-    vxorps  %xmm4, %xmm4, %xmm4
     movq    %rdi, %r10
     movq    %rsi, %rax
-    movq    %rdx, %r11
-    shrq    $7, %r11
-    jz      L(dots_f32_r1_16)
-L(dots_f32_r1_32):
-    vmovups (%r10), %zmm12
-    vmovups 64(%r10), %zmm13
-    vfmadd231ps (%rax), %zmm12, %zmm0
-    vfmadd231ps 64(%rax), %zmm13, %zmm4
-    subq    $-128, %r10
-    subq    $-128, %rax
-    decq    %r11
-    jnz     L(dots_f32_r1_32)
-L(dots_f32_r1_16):
-    testb   $64, %dl
-    jz      L(dots_f32_r1_tail)
-    vmovups (%r10), %zmm12
-    vfmadd231ps (%rax), %zmm12, %zmm0
-    addq    $64, %rax
-L(dots_f32_r1_tail):
-    testb   $60, %dl
-    jz      L(dots_f32_r1_reduce)
-    vmovups (%rax), %zmm16{%k1}{z}
-    vfmadd231ps %zmm16, %zmm15, %zmm4
-L(dots_f32_r1_reduce):
-    vaddps  %zmm4, %zmm0, %zmm0
-    vextractf64x4 $1, %zmm0, %ymm1
-    vaddps  %ymm1, %ymm0, %ymm0
-    vextractf128 $1, %ymm0, %xmm1
-    vaddps  %xmm1, %xmm0, %xmm0
-    vmovhlps %xmm0, %xmm0, %xmm1
-    vaddps  %xmm1, %xmm0, %xmm0
-    vmovshdup %xmm0, %xmm1
-    vaddss  %xmm1, %xmm0, %xmm0
-    vmovss  %xmm0, (%r8)
+    F32_ROWS 1
+    F32_COMBINE 16, 17, 18, 19
+    FOLD    16, 0
+    HSUM4   1, 0, 0, 0, 0
+    vmovss  %xmm12, (%r8)
     addq    $4, %r8
     addq    %rdx, %rsi
     decq    %rcx
     jnz     L(dots_f32_row1)
+    .noaltmacro
 L(dots_f32_done):
     EPILOGUE
     vzeroupper
