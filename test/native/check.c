@@ -740,6 +740,90 @@ static void check_dots(const check_tier *t, int f32) {
   }
 }
 
+/* ----------------------------------------------------------- float32 order ---- */
+
+/* a[0..na) and b[0..nb) from one pattern: the first min(na, nb) elements as the pattern's
+ * pairs, the rest of the longer one from the pattern's own values. */
+static void fill_two(int f32, u8 *a, size_t na, u8 *b, size_t nb, int pat) {
+  size_t n = na < nb ? na : nb, esz = f32 ? 4 : 1;
+  u8 *more = na > n ? a + n * esz : b + n * esz;
+  size_t rest = (na > n ? na : nb) - n;
+  if (f32) {
+    fill_f32((float *)a, (float *)b, n, pat);
+    fill_f32((float *)more, (float *)more, rest, pat);
+  } else {
+    fill_i8((int8_t *)a, (int8_t *)b, n, pat);
+    fill_i8((int8_t *)more, (int8_t *)more, rest, pat);
+  }
+}
+
+/* dot_f32(q, row) must give the same bits as dots_f32 wherever the row sits in a call (every
+ * position r of calls of 1..13 rows). */
+static const size_t order_dims[] = {1,  3,  7,  8,   9,   15,  16,  17,  24,  31,   32,   33,  40,
+                                    41, 56, 63, 64,  65,  100, 127, 128, 129, 255,  256,  257,
+                                    384, 1000, 1536, 1537};
+#define ORDER_ROWS 13
+
+static void order_fail(const char *op, size_t dim, size_t nq, size_t nrows, size_t first,
+                       size_t r, size_t j, u32 got, u32 want) {
+  if (!fail_open("float32 order")) return;
+  put_s(": ");
+  put_s(op);
+  put_s(" dim=");
+  put_u(dim);
+  if (nq) {
+    put_s(" nq=");
+    put_u(nq);
+  }
+  put_s(" nrows=");
+  put_u(nrows);
+  put_s(" query=");
+  put_u(j);
+  put_s(" row=");
+  put_u(first + r);
+  put_s(" (position ");
+  put_u(r);
+  put_s(" in the call) got=");
+  put_f(f32_from_bits(got));
+  put_s(" but dot_f32 gives ");
+  put_f(f32_from_bits(want));
+  line_end();
+}
+
+static void check_f32_order(const check_tier *t) {
+  static u32 want[SIMDOT_MAX_BATCH][ORDER_ROWS];
+  seed(7);
+  for (size_t k = 0; k < sizeof order_dims / sizeof order_dims[0]; k++) {
+    size_t dim = order_dims[k];
+    float *q = (float *)g_a + 1 + k % 7, *rows = (float *)g_b + k % 5;
+    int pat = k & 1 ? F32_MIXED : F32_UNIT;
+    fill_two(1, (u8 *)q, SIMDOT_MAX_BATCH * dim, (u8 *)rows, ORDER_ROWS * dim, pat);
+    for (size_t j = 0; j < SIMDOT_MAX_BATCH; j++) {
+      for (size_t r = 0; r < ORDER_ROWS; r++) {
+        set_current("dot_f32", dim, 0, 0);
+        want[j][r] = f32_bits(t->dot_f32(q + j * dim, rows + r * dim, dim));
+      }
+    }
+    u32 *out = g_out + SENT;
+    for (size_t nrows = 1; nrows <= ORDER_ROWS; nrows++) {
+      for (size_t s = 0; s + nrows <= ORDER_ROWS; s++) {
+        const float *first = rows + s * dim;
+        int bad = 0;
+        for (size_t j = 0; j < SIMDOT_MAX_BATCH && !bad; j++) {
+          set_current("dots_f32", dim, nrows, 0);
+          t->dots_f32(q + j * dim, first, dim, nrows, (float *)out);
+          for (size_t r = 0; r < nrows && !bad; r++) {
+            if (out[r] == want[j][s + r]) continue;
+            order_fail("dots_f32", dim, 0, nrows, s, r, j, out[r], want[j][s + r]);
+            bad = 1;
+          }
+        }
+        if (!bad) g_passed++;
+      }
+    }
+  }
+}
+
 /* ------------------------------------------------------------------------ entry ---- */
 
 unsigned check_run(const check_tier *tier, check_print_fn *print, unsigned *passed) {
@@ -752,6 +836,7 @@ unsigned check_run(const check_tier *tier, check_print_fn *print, unsigned *pass
   if (tier->dot_f32) check_dot_f32(tier);
   if (tier->dots_i8) check_dots(tier, 0);
   if (tier->dots_f32) check_dots(tier, 1);
+  if (tier->dot_f32 && tier->dots_f32) check_f32_order(tier);
   if (g_failed > g_shown) {
     put_s(g_tier);
     put_s(": ... ");

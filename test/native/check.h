@@ -27,6 +27,10 @@
  *     odd offsets; 257..260 and 1000..1003 rows; q and rows at every offset; out between
  *     sentinel words that must stay untouched (nrows = 0 must write nothing); q, rows and out
  *     flush against guard pages.
+ *   - the tier's float32 summation order: dot_f32(q, row) and dots_f32(q, rows)[r] for every
+ *     position r of the row in calls of 1..13 rows must give the same bits, for dims with and
+ *     without partial chunks (a kernel may sum in any order the bound allows, but one order per
+ *     tier: otherwise topK and dots disagree in the last bit).
  *
  * Output: the print callback receives whole lines, each ending in '\n': one per failing case
  * (tier, operation, sizes, offsets or placement, got, expected), at most 40 of them then a count
