@@ -775,7 +775,8 @@ struct tier_run {
 
 static void run_tier(void *arg) {
   struct tier_run *r = arg;
-  const check_tier wrapped = {r->tier->name, wrap_dot_i8, wrap_dot_f32, wrap_dots_i8, wrap_dots_f32};
+  const check_tier wrapped = {r->tier->name, wrap_dot_i8, wrap_dot_f32, wrap_dots_i8, wrap_dots_f32,
+                              r->tier->dotsq_i8, r->tier->dotsq_f32};
   under_test = r->tier;
   __asm__ volatile("sti");
   r->failed = check_run(&wrapped, print_cb, &r->passed);
@@ -787,11 +788,13 @@ static void *guard_alloc_hook(size_t n) { return guard_alloc(n); }
 static const check_guard guard_hook = {.alloc = guard_alloc_hook, .reset = guard_reset, .page = PAGE};
 
 static const check_tier tier_scalar = {"scalar", simdot_dot_i8_scalar, simdot_dot_f32_scalar,
-                                       simdot_dots_i8_scalar, simdot_dots_f32_scalar};
+                                       simdot_dots_i8_scalar, simdot_dots_f32_scalar,
+                                       simdot_dotsq_i8_scalar, simdot_dotsq_f32_scalar};
 static const check_tier tier_avx2 = {"avx2", simdot_dot_i8_avx2, simdot_dot_f32_avx2, simdot_dots_i8_avx2,
-                                     simdot_dots_f32_avx2};
+                                     simdot_dots_f32_avx2, simdot_dotsq_i8_avx2, simdot_dotsq_f32_avx2};
 static const check_tier tier_avx512vnni = {"avx512vnni", simdot_dot_i8_avx512vnni, simdot_dot_f32_avx512vnni,
-                                           simdot_dots_i8_avx512vnni, simdot_dots_f32_avx512vnni};
+                                           simdot_dots_i8_avx512vnni, simdot_dots_f32_avx512vnni,
+                                           simdot_dotsq_i8_avx512vnni, simdot_dotsq_f32_avx512vnni};
 
 void harness_main(void);
 void harness_main(void) {

@@ -33,6 +33,7 @@ static void set_current(const char *op, size_t n, size_t nrows, int guarded) {
   g_current.n = n;
   g_current.nrows = nrows;
   g_current.guarded = guarded;
+  g_current.nq = 0;
 }
 
 /* ------------------------------------------------------------- line formatting ---- */
@@ -170,8 +171,9 @@ static u32 rnd_below(u32 n) { return (u32)((rnd() >> 32) % n); }
 static u8 g_a[BUF_BYTES] __attribute__((aligned(64)));
 static u8 g_b[BUF_BYTES] __attribute__((aligned(64)));
 
-/* dots output: SENT sentinel words on each side of the widest output, plus room for offsets. */
-#define OUT_MAX 1100
+/* dots / dotsq output: SENT sentinel words on each side of the widest output (8 queries by
+ * 1100 rows), plus room for offsets. */
+#define OUT_MAX (8 * 1100)
 #define SENT 16
 #define SENTINEL 0xa55a5aa5u
 static u32 g_out[SENT + 8 + OUT_MAX + SENT] __attribute__((aligned(64)));
@@ -551,9 +553,16 @@ typedef struct {
   long qoff, roff; /* for the message; -1: placed against guard pages */
   unsigned out_off;
   void *out_guarded;
+  size_t nq; /* dotsq: queries at q, one after the other (out has nq * nrows words); dots: 0 */
 } dots_case;
 
+static size_t out_words(const dots_case *c) { return c->nrows * (c->nq ? c->nq : 1); }
+
 static void put_dots_where(const dots_case *c) {
+  if (c->nq) {
+    put_s(" nq=");
+    put_u(c->nq);
+  }
   put_s(" dim=");
   put_u(c->dim);
   put_s(" nrows=");
@@ -573,19 +582,20 @@ static void put_dots_where(const dots_case *c) {
 static u32 *dots_out(const dots_case *c) {
   if (c->out_guarded) return (u32 *)c->out_guarded;
   u32 *out = g_out + SENT + c->out_off;
-  for (u32 *p = out - SENT; p < out + c->nrows + SENT; p++) *p = SENTINEL;
+  for (u32 *p = out - SENT; p < out + out_words(c) + SENT; p++) *p = SENTINEL;
   return out;
 }
 
 /* Returns 1 when a sentinel word was overwritten (and reports it). */
 static int dots_sentinels(const dots_case *c, const u32 *out, const char *op) {
   if (c->out_guarded) return 0;
-  for (long i = -SENT; i < (long)c->nrows + SENT; i++) {
-    if (i >= 0 && i < (long)c->nrows) continue;
+  long words = (long)out_words(c);
+  for (long i = -SENT; i < words + SENT; i++) {
+    if (i >= 0 && i < words) continue;
     if (out[i] != SENTINEL) {
       if (fail_open(op)) {
         put_dots_where(c);
-        put_s(" wrote outside out[0..nrows): out[");
+        put_s(c->nq ? " wrote outside out[0..nq*nrows): out[" : " wrote outside out[0..nrows): out[");
         put_i(i);
         put_s("] = ");
         put_hex(out[i], 8);
@@ -690,7 +700,7 @@ static void check_dots(const check_tier *t, int f32) {
                     : (p == 2 ? I8_EXTREMES : p == 1 ? I8_MIN_MIN : I8_RANDOM);
       dots_fill(f32, g_a, g_b, dim + max_off, 50 + 2, pat);
       for (size_t nrows = (size_t)p; nrows <= 50; nrows += 3) {
-        dots_case c = {0, 0, dim, nrows, 0, 0, 0, 0};
+        dots_case c = {0, 0, dim, nrows, 0, 0, 0, 0, 0};
         c.qoff = (long)(rnd_below(max_off) | 1);
         c.roff = (long)rnd_below(max_off);
         c.out_off = rnd_below(8);
@@ -704,7 +714,7 @@ static void check_dots(const check_tier *t, int f32) {
   static const size_t big[][2] = {{17, 1000}, {17, 1001}, {17, 1002}, {17, 1003}, {129, 257},
                                   {129, 258}, {129, 259}, {129, 260},  {384, 259}};
   for (size_t k = 0; k < sizeof big / sizeof big[0]; k++) {
-    dots_case c = {g_a + 3 * esz, g_b + 5 * esz, big[k][0], big[k][1], 3, 5, 1, 0};
+    dots_case c = {g_a + 3 * esz, g_b + 5 * esz, big[k][0], big[k][1], 3, 5, 1, 0, 0};
     dots_fill(f32, g_a + 3 * esz, g_b + 5 * esz, c.dim, c.nrows, f32 ? F32_UNIT : I8_RANDOM);
     run(t, &c);
   }
@@ -713,7 +723,8 @@ static void check_dots(const check_tier *t, int f32) {
   for (size_t k = 0; k < sizeof off_dims / sizeof off_dims[0]; k++) {
     for (unsigned qo = 0; qo < max_off; qo++) {
       for (unsigned ro = 0; ro < max_off; ro++) {
-        dots_case c = {g_a + qo * esz, g_b + ro * esz, off_dims[k], 5, qo, ro, (qo + ro) & 7, 0};
+        dots_case c = {g_a + qo * esz, g_b + ro * esz, off_dims[k], 5, qo, ro, (qo + ro) & 7,
+                       0, 0};
         dots_fill(f32, g_a + qo * esz, g_b + ro * esz, c.dim, c.nrows,
                   f32 ? F32_UNIT : I8_RANDOM);
         run(t, &c);
@@ -732,7 +743,7 @@ static void check_dots(const check_tier *t, int f32) {
       u8 *rows = (u8 *)guarded(1, dim * nrows * esz, 1);
       void *out = 0;
       if (g_guard && g_guard->alloc) out = g_guard->alloc(nrows * 4);
-      dots_case c = {q, rows, dim, nrows, -1, -1, 0, out};
+      dots_case c = {q, rows, dim, nrows, -1, -1, 0, out, 0};
       dots_fill(f32, q, rows, dim, nrows, f32 ? F32_UNIT : I8_RANDOM);
       run(t, &c);
       guarded_done();
@@ -758,7 +769,7 @@ static void fill_two(int f32, u8 *a, size_t na, u8 *b, size_t nb, int pat) {
 }
 
 /* dot_f32(q, row) must give the same bits as dots_f32 wherever the row sits in a call (every
- * position r of calls of 1..13 rows). */
+ * position r of calls of 1..13 rows) and as dotsq_f32 with 1..8 queries. */
 static const size_t order_dims[] = {1,  3,  7,  8,   9,   15,  16,  17,  24,  31,   32,   33,  40,
                                     41, 56, 63, 64,  65,  100, 127, 128, 129, 255,  256,  257,
                                     384, 1000, 1536, 1537};
@@ -818,8 +829,202 @@ static void check_f32_order(const check_tier *t) {
             bad = 1;
           }
         }
+        for (size_t nq = 1; nq <= SIMDOT_MAX_BATCH && t->dotsq_f32 && !bad; nq++) {
+          set_current("dotsq_f32", dim, nrows, 0);
+          g_current.nq = nq;
+          t->dotsq_f32(q, nq, first, dim, nrows, (float *)out);
+          for (size_t j = 0; j < nq && !bad; j++) {
+            for (size_t r = 0; r < nrows && !bad; r++) {
+              if (out[j * nrows + r] == want[j][s + r]) continue;
+              order_fail("dotsq_f32", dim, nq, nrows, s, r, j, out[j * nrows + r],
+                         want[j][s + r]);
+              bad = 1;
+            }
+          }
+        }
         if (!bad) g_passed++;
       }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------- dotsq ---- */
+
+static void put_pair(size_t j, size_t r) {
+  put_s(" query=");
+  put_u(j);
+  put_s(" row=");
+  put_u(r);
+}
+
+/* Every element against the scalar kernel (itself checked against an int64 sum by the dot_i8
+ * cases, wrap-around included). */
+static void case_dotsq_i8(const check_tier *t, const dots_case *c) {
+  const int8_t *q = (const int8_t *)c->q, *rows = (const int8_t *)c->rows;
+  size_t dim = c->dim, nrows = c->nrows;
+  simdot_dotsq_i8_scalar(q, c->nq, rows, dim, nrows, (int32_t *)g_ref);
+  u32 *out = dots_out(c);
+  set_current("dotsq_i8", dim, nrows, c->qoff < 0);
+  g_current.nq = c->nq;
+  t->dotsq_i8(q, c->nq, rows, dim, nrows, (int32_t *)out);
+  if (dots_sentinels(c, out, "dotsq_i8")) return;
+  for (size_t i = 0; i < c->nq * nrows; i++) {
+    if (out[i] == g_ref[i]) continue;
+    if (fail_open("dotsq_i8")) {
+      put_dots_where(c);
+      put_pair(i / nrows, i % nrows);
+      put_s(" got=");
+      put_i((int32_t)out[i]);
+      put_s(" expected=");
+      put_i((int32_t)g_ref[i]);
+      line_end();
+    }
+    return;
+  }
+  g_passed++;
+}
+
+/* Every element must be the very bits of the tier's own dot_f32 for that query and row (the
+ * one summation order per tier); the first and the last are also held to the bound (dot_f32
+ * itself is, at every length, by its own cases). */
+static void case_dotsq_f32(const check_tier *t, const dots_case *c) {
+  const float *q = (const float *)c->q, *rows = (const float *)c->rows;
+  size_t dim = c->dim, nrows = c->nrows, n = c->nq * nrows;
+  u32 *out = dots_out(c);
+  set_current("dotsq_f32", dim, nrows, c->qoff < 0);
+  g_current.nq = c->nq;
+  t->dotsq_f32(q, c->nq, rows, dim, nrows, (float *)out);
+  if (dots_sentinels(c, out, "dotsq_f32")) return;
+  for (size_t i = 0; i < n; i++) {
+    const float *qj = q + i / nrows * dim, *row = rows + i % nrows * dim;
+    float got = f32_from_bits(out[i]), want = 0, same = got;
+    double err = 0, bound = 0;
+    int ok = 1;
+    if (i == 0 || i == n - 1) {
+      want = simdot_dot_f32_scalar(qj, row, dim);
+      ok = f32_ok(got, want, qj, row, dim, &err, &bound);
+    }
+    if (ok && t->dot_f32) {
+      set_current("dot_f32", dim, 0, c->qoff < 0);
+      same = t->dot_f32(qj, row, dim);
+      ok = f32_bits(same) == out[i];
+    }
+    if (ok) continue;
+    if (fail_open("dotsq_f32")) {
+      put_dots_where(c);
+      put_pair(i / nrows, i % nrows);
+      put_s(" got=");
+      put_f(got);
+      if (err <= bound) {
+        put_s(" but dot_f32 of the same pair gives ");
+        put_f(same);
+      } else {
+        put_s(" expected=");
+        put_f(want);
+        put_s(" error=");
+        put_d(err);
+        put_s(" bound=");
+        put_d(bound);
+      }
+      line_end();
+    }
+    return;
+  }
+  g_passed++;
+}
+
+static const size_t i8_wrap_dims[] = {65535, 65537, 131073};
+static const size_t f32_long_dims[] = {4097, 65537};
+
+static void check_dotsq(const check_tier *t, int f32) {
+  size_t esz = f32 ? 4 : 1;
+  unsigned max_off = f32 ? 16 : 64;
+  void (*run)(const check_tier *, const dots_case *) = f32 ? case_dotsq_f32 : case_dotsq_i8;
+  seed(f32 ? 6 : 5);
+  /* Every dim of the dots checks with nq 1..8: nrows 0..9 for every nq (the row blocks and
+   * their remainders depend on nq) and, up to dim 129, one more nrows in 10..50 for each (nq,
+   * pattern); the queries and rows at pseudo-random (mostly odd) offsets, out between
+   * sentinels. */
+  for (size_t k = 0; k < sizeof dots_dims / sizeof dots_dims[0]; k++) {
+    size_t dim = dots_dims[k];
+    for (int p = 0; p < 3; p++) {
+      int pat = f32 ? (p == 2 ? F32_MIXED : F32_UNIT)
+                    : (p == 2 ? I8_EXTREMES : p == 1 ? I8_MIN_MIN : I8_RANDOM);
+      fill_two(f32, g_a, 8 * dim + max_off, g_b, 51 * dim + max_off, pat);
+      for (size_t nq = 1; nq <= SIMDOT_MAX_BATCH; nq++) {
+        size_t slot = (nq - 1) * 3 + (size_t)p;
+        for (size_t i = 0; i < 5; i++) {
+          size_t nrows = i < 4 ? (size_t)p + 3 * i : 10 + slot * 41 / 24; /* 10..50: 24 slots */
+          if (nrows > 9 && (i < 4 || dim > 129)) continue; /* long rows: the big cases below */
+          dots_case c = {0, 0, dim, nrows, 0, 0, 0, 0, nq};
+          c.qoff = (long)(rnd_below(max_off) | 1);
+          c.roff = (long)rnd_below(max_off);
+          c.out_off = rnd_below(8);
+          c.q = g_a + c.qoff * esz;
+          c.rows = g_b + c.roff * esz;
+          run(t, &c);
+        }
+      }
+    }
+  }
+  /* Many rows: the block loops run long, with each remainder after them. */
+  static const size_t big[][3] = {{17, 1000, 8}, {17, 1001, 3}, {17, 1002, 5}, {17, 1003, 2},
+                                  {129, 257, 8}, {129, 258, 7}, {129, 259, 6}, {129, 260, 4},
+                                  {384, 259, 1}};
+  for (size_t k = 0; k < sizeof big / sizeof big[0]; k++) {
+    dots_case c = {g_a + 3 * esz, g_b + 5 * esz, big[k][0], big[k][1], 3, 5, 1, 0, big[k][2]};
+    fill_two(f32, g_a + 3 * esz, c.nq * c.dim, g_b + 5 * esz, c.dim * c.nrows,
+             f32 ? F32_UNIT : I8_RANDOM);
+    run(t, &c);
+  }
+  /* Queries at every offset, and rows at every offset (two of each other's per case: the
+   * kernels load both unaligned, so no pair of offsets is special beyond that). */
+  static const size_t off_dims[] = {3, 17, 65};
+  for (size_t k = 0; k < sizeof off_dims / sizeof off_dims[0]; k++) {
+    for (unsigned qo = 0; qo < max_off; qo++) {
+      for (unsigned pick = 0; pick < 2; pick++) {
+        unsigned ro = pick ? (qo * 7 + 3) % max_off : max_off - 1 - qo;
+        size_t nq = 1 + (qo + 3 * ro) % SIMDOT_MAX_BATCH;
+        dots_case c = {g_a + qo * esz, g_b + ro * esz, off_dims[k], 5, qo, ro, (qo + ro) & 7,
+                       0, nq};
+        fill_two(f32, g_a + qo * esz, nq * c.dim, g_b + ro * esz, c.dim * c.nrows,
+                 f32 ? F32_UNIT : I8_RANDOM);
+        run(t, &c);
+      }
+    }
+  }
+  /* Queries, rows and out each flush against an inaccessible page. */
+  static const size_t g_dims[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,   9,   10,  11,  12,  13,
+                                  14, 15, 16, 17, 31, 32, 33, 63, 64,  65,  127, 128, 129, 384,
+                                  1537};
+  static const size_t g_nrows[] = {1, 2, 3, 4, 5, 7, 8, 9};
+  for (size_t k = 0; k < sizeof g_dims / sizeof g_dims[0]; k++) {
+    for (size_t j = 0; j < sizeof g_nrows / sizeof g_nrows[0]; j++) {
+      size_t dim = g_dims[k], nrows = g_nrows[j], nq = 1 + (k + j) % SIMDOT_MAX_BATCH;
+      u8 *q = (u8 *)guarded(0, nq * dim * esz, 1);
+      u8 *rows = (u8 *)guarded(1, dim * nrows * esz, 1);
+      void *out = 0;
+      if (g_guard && g_guard->alloc) out = g_guard->alloc(nq * nrows * 4);
+      dots_case c = {q, rows, dim, nrows, -1, -1, 0, out, nq};
+      fill_two(f32, q, nq * dim, rows, dim * nrows, f32 ? F32_UNIT : I8_RANDOM);
+      run(t, &c);
+      guarded_done();
+    }
+  }
+  /* Long vectors: int8 where the int32 result wraps (all -128, all 127, random extremes),
+   * float32 past the unrolled loops. */
+  const size_t *long_dims = f32 ? f32_long_dims : i8_wrap_dims;
+  size_t nlong = f32 ? sizeof f32_long_dims / sizeof f32_long_dims[0]
+                     : sizeof i8_wrap_dims / sizeof i8_wrap_dims[0];
+  for (size_t k = 0; k < nlong; k++) {
+    for (int p = 0; p < 3; p++) {
+      int pat = f32 ? (p == 2 ? F32_MIXED : F32_UNIT)
+                    : (p == 2 ? I8_EXTREMES : p == 1 ? I8_MIN_MIN : I8_MAX_MAX);
+      size_t dim = long_dims[k], nq = 1 + (k + (size_t)p) % 3, nrows = 1 + (size_t)p;
+      if (f32 && dim > 4097) nq = nrows = 2; /* 2 x 65537 floats fill one buffer */
+      dots_case c = {g_a + esz, g_b, dim, nrows, 1, 0, (unsigned)p, 0, nq};
+      fill_two(f32, g_a + esz, nq * dim, g_b, dim * nrows, pat);
+      run(t, &c);
     }
   }
 }
@@ -836,6 +1041,8 @@ unsigned check_run(const check_tier *tier, check_print_fn *print, unsigned *pass
   if (tier->dot_f32) check_dot_f32(tier);
   if (tier->dots_i8) check_dots(tier, 0);
   if (tier->dots_f32) check_dots(tier, 1);
+  if (tier->dotsq_i8) check_dotsq(tier, 0);
+  if (tier->dotsq_f32) check_dotsq(tier, 1);
   if (tier->dot_f32 && tier->dots_f32) check_f32_order(tier);
   if (g_failed > g_shown) {
     put_s(g_tier);

@@ -27,10 +27,19 @@
  *     odd offsets; 257..260 and 1000..1003 rows; q and rows at every offset; out between
  *     sentinel words that must stay untouched (nrows = 0 must write nothing); q, rows and out
  *     flush against guard pages.
- *   - the tier's float32 summation order: dot_f32(q, row) and dots_f32(q, rows)[r] for every
- *     position r of the row in calls of 1..13 rows must give the same bits, for dims with and
- *     without partial chunks (a kernel may sum in any order the bound allows, but one order per
- *     tier: otherwise topK and dots disagree in the last bit).
+ *   - dotsq_i8 / dotsq_f32: nq 1..8 for every dim of the dots checks, nrows 0..9 for every nq
+ *     and (dims up to 129) 10..50 spread over them; 257..260 and 1000..1003 rows; queries at
+ *     every offset and rows at every offset; out (nq * nrows words) between sentinels or flush
+ *     against a guard page, as are the queries and the rows; int8 all -128 and all 127, and
+ *     dims 65535, 65537 and 131073 (where the int32 result wraps). int8 must equal scalar bit
+ *     for bit; float32 must be bit-identical to the tier's own dot_f32 of the same query and row
+ *     (and the first and last element of each call within the bound, as dot_f32 is at every
+ *     length).
+ *   - the tier's float32 summation order: dot_f32(q, row), dots_f32(q, rows)[r] for every
+ *     position r of the row in calls of 1..13 rows, and dotsq_f32 with 1..8 queries must give
+ *     the same bits, for dims with and without partial chunks (a kernel may sum in any order
+ *     the bound allows, but one order per tier: otherwise topK, topKBatch and dots disagree in
+ *     the last bit).
  *
  * Output: the print callback receives whole lines, each ending in '\n': one per failing case
  * (tier, operation, sizes, offsets or placement, got, expected), at most 40 of them then a count
@@ -47,6 +56,8 @@ typedef struct {
   simdot_dot_f32_t *dot_f32;
   simdot_dots_i8_t *dots_i8;
   simdot_dots_f32_t *dots_f32;
+  simdot_dotsq_i8_t *dotsq_i8;   /* optional (NULL: not checked), like every member */
+  simdot_dotsq_f32_t *dotsq_f32;
 } check_tier;
 
 typedef void check_print_fn(const char *text);
@@ -71,13 +82,14 @@ void check_set_guard(const check_guard *guard);
 int check_guard_used(void);
 
 /* The case in progress, for a runner that reports a crash (a fault inside a kernel never
- * returns to check_run): the operation ("dot_i8", ...), n or dim, nrows (dots only) and
+ * returns to check_run): the operation ("dot_i8", ...), n or dim, nrows (dots, dotsq), nq and
  * whether its inputs sit against guard pages. Safe to read from a signal or trap handler. */
 typedef struct {
   const char *op;
   size_t n;
   size_t nrows;
   int guarded;
+  size_t nq; /* dotsq only, else 0 */
 } check_case_info;
 const check_case_info *check_current(void);
 

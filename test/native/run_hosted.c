@@ -86,8 +86,9 @@ static LONG WINAPI on_exception(EXCEPTION_POINTERS *e) {
   if (code == EXCEPTION_ACCESS_VIOLATION && e->ExceptionRecord->NumberParameters >= 2)
     fprintf(stdout, " at address %p", (void *)e->ExceptionRecord->ExceptionInformation[1]);
   const check_case_info *c = check_current();
-  fprintf(stdout, " in %s n=%lu nrows=%lu%s\n", c->op, (unsigned long)c->n,
-          (unsigned long)c->nrows, c->guarded ? " placed against guard pages" : "");
+  fprintf(stdout, " in %s n=%lu nrows=%lu nq=%lu%s\n", c->op, (unsigned long)c->n,
+          (unsigned long)c->nrows, (unsigned long)c->nq,
+          c->guarded ? " placed against guard pages" : "");
   fflush(stdout);
   ExitProcess(1);
   return EXCEPTION_CONTINUE_SEARCH;
@@ -102,11 +103,12 @@ static void on_fault(int sig, siginfo_t *si, void *ctx) {
     if (a >= maps[i].base && a < maps[i].base + maps[i].len) in_guard = 1;
   }
   const check_case_info *c = check_current();
-  int len = snprintf(buf, sizeof buf, "\n%s: CRASHED with %s at address %p%s in %s n=%zu nrows=%zu%s\n",
+  int len = snprintf(buf, sizeof buf,
+                     "\n%s: CRASHED with %s at address %p%s in %s n=%zu nrows=%zu nq=%zu%s\n",
                      current_tier, sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : "SIGILL",
                      si->si_addr,
                      in_guard ? " (a guard page: read or write outside the buffers)" : "", c->op,
-                     c->n, c->nrows, c->guarded ? " placed against guard pages" : "");
+                     c->n, c->nrows, c->nq, c->guarded ? " placed against guard pages" : "");
   if (len > 0) {
     ssize_t w = write(1, buf, (size_t)len);
     (void)w;
@@ -158,12 +160,14 @@ static const struct {
   const char *needs;
 } tiers[] = {
     {{"scalar", simdot_dot_i8_scalar, simdot_dot_f32_scalar, simdot_dots_i8_scalar,
-      simdot_dots_f32_scalar},
+      simdot_dots_f32_scalar, simdot_dotsq_i8_scalar, simdot_dotsq_f32_scalar},
      have_scalar, ""},
-    {{"avx2", simdot_dot_i8_avx2, simdot_dot_f32_avx2, simdot_dots_i8_avx2, simdot_dots_f32_avx2},
+    {{"avx2", simdot_dot_i8_avx2, simdot_dot_f32_avx2, simdot_dots_i8_avx2, simdot_dots_f32_avx2,
+      simdot_dotsq_i8_avx2, simdot_dotsq_f32_avx2},
      have_avx2, "AVX2 and FMA"},
     {{"avx512vnni", simdot_dot_i8_avx512vnni, simdot_dot_f32_avx512vnni,
-      simdot_dots_i8_avx512vnni, simdot_dots_f32_avx512vnni},
+      simdot_dots_i8_avx512vnni, simdot_dots_f32_avx512vnni, simdot_dotsq_i8_avx512vnni,
+      simdot_dotsq_f32_avx512vnni},
      have_avx512vnni, "AVX-512 F, BW, VL and VNNI"},
 };
 #define NTIERS (sizeof tiers / sizeof tiers[0])
