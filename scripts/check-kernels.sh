@@ -7,7 +7,8 @@
 # object formats: Mach-O (clang --target=x86_64-apple-macos10.15) and COFF
 # (x86_64-w64-mingw32-gcc). With --wine it also runs, under wine64, the same check built for
 # Windows and the Win64 register-contract test (test/native/win64_abi.c): that proves asm.h's
-# PROLOGUE/EPILOGUE keep rdi, rsi, rbx, rbp, r12-r15 and xmm6-15 and pass the fifth argument.
+# PROLOGUE/EPILOGUE keep rdi, rsi, rbx, rbp, r12-r15 and xmm6-15 and pass the fifth and sixth
+# arguments (dots' out, dotsq's nrows and out) from the stack.
 #
 # Usage: scripts/check-kernels.sh [--wine] [--no-cross] [tier...]
 #   tier...   passed to the hosted runner (scalar, avx2, avx512vnni); default: all supported

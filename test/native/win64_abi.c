@@ -1,8 +1,9 @@
 /*
  * win64_abi.c - proves the Win64 side of asm.h's PROLOGUE/EPILOGUE on the real kernels: every
  * register Win64 declares callee-saved (rbx, rbp, rdi, rsi, r12-r15 and xmm6-xmm15) holds the
- * same value after a kernel returns, the fifth argument (dots' out) arrives from the stack,
- * results come back in eax / xmm0, and nothing above the argument area is written.
+ * same value after a kernel returns, the fifth and sixth arguments (dots' out; dotsq's nrows
+ * and out) arrive from the stack, results come back in eax / xmm0, and nothing above the
+ * argument area is written.
  *
  * Windows only (x86_64-w64-mingw32-gcc); runs under wine64:
  *   scripts/check-kernels.sh --wine
@@ -31,7 +32,7 @@ typedef struct {
 
 _Static_assert(sizeof(abi_state) == 256, "abi_state layout is shared with win64_abi_call.S");
 
-void simdot_abi_call(void *fn, const uint64_t args[5], const abi_state *in, abi_state *out);
+void simdot_abi_call(void *fn, const uint64_t args[6], const abi_state *in, abi_state *out);
 
 static const char *const gpr_names[8] = {"rbx", "rbp", "rdi", "rsi", "r12", "r13", "r14", "r15"};
 
@@ -43,7 +44,7 @@ static uint64_t rnd(void) {
   return rng * 2685821657736338717ull;
 }
 
-enum { DOT_I8, DOT_F32, DOTS_I8, DOTS_F32 };
+enum { DOT_I8, DOT_F32, DOTS_I8, DOTS_F32, DOTSQ_I8, DOTSQ_F32 };
 typedef struct {
   const char *tier, *op;
   int kind;
@@ -60,24 +61,28 @@ static int have_avx512vnni(void) {
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
 }
 
-static int8_t a8[4096], b8[16 * 1100];
-static float af[4096], bf[16 * 1100];
-static uint32_t outbuf[64], want[64];
+static int8_t a8[8 * 1100], b8[16 * 1100];
+static float af[8 * 1100], bf[16 * 1100];
+static uint32_t outbuf[96], want[96]; /* out between 8 sentinel words on each side */
 
 static unsigned calls, failures;
 
-static void fail(const kernel *k, size_t n, size_t nrows, const char *what) {
+static void fail(const kernel *k, size_t n, size_t nrows, size_t nq, const char *what) {
   failures++;
-  printf("FAIL %s %s n=%u nrows=%u: %s\n", k->tier, k->op, (unsigned)n, (unsigned)nrows, what);
+  printf("FAIL %s %s n=%u nrows=%u nq=%u: %s\n", k->tier, k->op, (unsigned)n, (unsigned)nrows,
+         (unsigned)nq, what);
 }
 
-static void one_call(const kernel *k, size_t n, size_t nrows) {
+static void one_call(const kernel *k, size_t n, size_t nrows, size_t nq) {
   abi_state in, out;
   for (int i = 0; i < 8; i++) in.gpr[i] = rnd();
   for (int i = 0; i < 10; i++) in.xmm[i][0] = rnd(), in.xmm[i][1] = rnd();
   memset(&out, 0xcc, sizeof out);
-  uint64_t args[5] = {0, 0, n, nrows, 0};
-  for (int i = 0; i < 64; i++) outbuf[i] = 0xdeadbeefu;
+  /* Argument slots a kernel does not have hold values that would fault as pointers: dot has
+   * three arguments, dots five, dotsq six. */
+  uint64_t args[6] = {0, 0, n, nrows, 0, 0x3333};
+  size_t words = nrows * (nq ? nq : 1);
+  for (int i = 0; i < 96; i++) outbuf[i] = 0xdeadbeefu;
   switch (k->kind) {
     case DOT_I8: args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8; break;
     case DOT_F32: args[0] = (uintptr_t)af, args[1] = (uintptr_t)bf; break;
@@ -85,13 +90,21 @@ static void one_call(const kernel *k, size_t n, size_t nrows) {
       args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8, args[4] = (uintptr_t)(outbuf + 8);
       simdot_dots_i8_scalar(a8, b8, n, nrows, (int32_t *)want);
       break;
-    default:
+    case DOTS_F32:
       args[0] = (uintptr_t)af, args[1] = (uintptr_t)bf, args[4] = (uintptr_t)(outbuf + 8);
       simdot_dots_f32_scalar(af, bf, n, nrows, (float *)want);
       break;
+    case DOTSQ_I8:
+      args[0] = (uintptr_t)a8, args[1] = nq, args[2] = (uintptr_t)b8, args[3] = n;
+      args[4] = nrows, args[5] = (uintptr_t)(outbuf + 8);
+      simdot_dotsq_i8_scalar(a8, nq, b8, n, nrows, (int32_t *)want);
+      break;
+    default:
+      args[0] = (uintptr_t)af, args[1] = nq, args[2] = (uintptr_t)bf, args[3] = n;
+      args[4] = nrows, args[5] = (uintptr_t)(outbuf + 8);
+      simdot_dotsq_f32_scalar(af, nq, bf, n, nrows, (float *)want);
+      break;
   }
-  /* Nothing may be touched beyond the fourth argument register for dot (it has three
-   * arguments): give it a fifth slot that would fault if used as a pointer. */
   if (k->kind == DOT_I8 || k->kind == DOT_F32) args[3] = 0x1111, args[4] = 0x2222;
   simdot_abi_call(k->fn, args, &in, &out);
   calls++;
@@ -100,19 +113,19 @@ static void one_call(const kernel *k, size_t n, size_t nrows) {
     if (out.gpr[i] != in.gpr[i]) {
       char msg[80];
       snprintf(msg, sizeof msg, "%s not preserved", gpr_names[i]);
-      fail(k, n, nrows, msg);
+      fail(k, n, nrows, nq, msg);
     }
   for (int i = 0; i < 10; i++)
     if (out.xmm[i][0] != in.xmm[i][0] || out.xmm[i][1] != in.xmm[i][1]) {
       char msg[80];
       snprintf(msg, sizeof msg, "xmm%d not preserved", i + 6);
-      fail(k, n, nrows, msg);
+      fail(k, n, nrows, nq, msg);
     }
-  if (out.canary_ok != 1) fail(k, n, nrows, "wrote into the caller's frame above its arguments");
+  if (out.canary_ok != 1) fail(k, n, nrows, nq, "wrote into the caller's frame above its arguments");
 
   switch (k->kind) {
     case DOT_I8:
-      if ((int32_t)out.rax != simdot_dot_i8_scalar(a8, b8, n)) fail(k, n, nrows, "wrong eax");
+      if ((int32_t)out.rax != simdot_dot_i8_scalar(a8, b8, n)) fail(k, n, nrows, nq, "wrong eax");
       break;
     case DOT_F32: {
       float got, ref = simdot_dot_f32_scalar(af, bf, n);
@@ -120,14 +133,13 @@ static void one_call(const kernel *k, size_t n, size_t nrows) {
       memcpy(&got, &bits, 4);
       double d = (double)got - ref;
       if (d < 0) d = -d;
-      if (!(d <= 1e-4 * (n + 1))) fail(k, n, nrows, "wrong xmm0");
+      if (!(d <= 1e-4 * (n + 1))) fail(k, n, nrows, nq, "wrong xmm0");
       break;
     }
-    case DOTS_I8:
-    case DOTS_F32:
-      for (size_t r = 0; r < nrows; r++) {
+    default:
+      for (size_t r = 0; r < words; r++) {
         int ok = outbuf[8 + r] == want[r];
-        if (k->kind == DOTS_F32) {
+        if (k->kind == DOTS_F32 || k->kind == DOTSQ_F32) {
           float g, w;
           memcpy(&g, &outbuf[8 + r], 4);
           memcpy(&w, &want[r], 4);
@@ -135,13 +147,14 @@ static void one_call(const kernel *k, size_t n, size_t nrows) {
           ok = (d < 0 ? -d : d) <= 1e-4 * (n + 1);
         }
         if (!ok) {
-          fail(k, n, nrows, "wrong out[] (fifth argument or results)");
+          fail(k, n, nrows, nq, nq ? "wrong out[] (stack arguments or results)"
+                                   : "wrong out[] (fifth argument or results)");
           break;
         }
       }
       for (int i = 0; i < 8; i++)
-        if (outbuf[i] != 0xdeadbeefu || outbuf[8 + nrows + i] != 0xdeadbeefu) {
-          fail(k, n, nrows, "wrote outside out[0..nrows)");
+        if (outbuf[i] != 0xdeadbeefu || outbuf[8 + words + i] != 0xdeadbeefu) {
+          fail(k, n, nrows, nq, "wrote outside out[]");
           break;
         }
       break;
@@ -163,6 +176,10 @@ int main(void) {
       {"avx512vnni", "dot_f32", DOT_F32, (void *)simdot_dot_f32_avx512vnni},
       {"avx512vnni", "dots_i8", DOTS_I8, (void *)simdot_dots_i8_avx512vnni},
       {"avx512vnni", "dots_f32", DOTS_F32, (void *)simdot_dots_f32_avx512vnni},
+      {"avx2", "dotsq_i8", DOTSQ_I8, (void *)simdot_dotsq_i8_avx2},
+      {"avx2", "dotsq_f32", DOTSQ_F32, (void *)simdot_dotsq_f32_avx2},
+      {"avx512vnni", "dotsq_i8", DOTSQ_I8, (void *)simdot_dotsq_i8_avx512vnni},
+      {"avx512vnni", "dotsq_f32", DOTSQ_F32, (void *)simdot_dotsq_f32_avx512vnni},
   };
   static const size_t dims[] = {0, 1, 15, 16, 17, 63, 64, 65, 129, 1000};
   static const size_t nrows_list[] = {0, 1, 3, 4, 5, 8, 9};
@@ -175,10 +192,15 @@ int main(void) {
     if (!(strcmp(kp->tier, "avx2") == 0 ? avx2 : avx512)) continue;
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
       if (kp->kind == DOT_I8 || kp->kind == DOT_F32) {
-        one_call(kp, dims[d], 0);
-      } else {
+        one_call(kp, dims[d], 0, 0);
+      } else if (kp->kind == DOTS_I8 || kp->kind == DOTS_F32) {
         for (size_t r = 0; r < sizeof nrows_list / sizeof nrows_list[0]; r++)
-          one_call(kp, dims[d], nrows_list[r]);
+          one_call(kp, dims[d], nrows_list[r], 0);
+      } else {
+        /* every nq (each has its own code) with a remainder row or none */
+        for (size_t r = 0; r < sizeof nrows_list / sizeof nrows_list[0]; r++)
+          for (size_t nq = 1; nq <= SIMDOT_MAX_BATCH; nq++)
+            one_call(kp, dims[d], nrows_list[r], nq);
       }
     }
   }

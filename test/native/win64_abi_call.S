@@ -2,14 +2,14 @@
  * win64_abi_call.S - a Win64-only trampoline for test/native/win64_abi.c (built with
  * x86_64-w64-mingw32-gcc, run under wine64 or on Windows).
  *
- * void simdot_abi_call(void *fn, const uint64_t args[5], const abi_state *in, abi_state *out);
+ * void simdot_abi_call(void *fn, const uint64_t args[6], const abi_state *in, abi_state *out);
  *
- * Calls fn(args[0], ..., args[4]) the Win64 way (four register arguments, 32 bytes of shadow
- * space, the fifth argument on the stack) with every register Win64 declares callee-saved
- * (rbx, rbp, rdi, rsi, r12-r15, xmm6-xmm15) loaded from *in, then stores what those registers
- * hold after the call, plus rax, xmm0 and whether two canary words above the fifth argument
- * survived, into *out. The C side compares: a kernel whose PROLOGUE/EPILOGUE mapping were wrong
- * would change one of them, or read a wrong fifth argument.
+ * Calls fn(args[0], ..., args[5]) the Win64 way (four register arguments, 32 bytes of shadow
+ * space, the fifth and sixth arguments on the stack) with every register Win64 declares
+ * callee-saved (rbx, rbp, rdi, rsi, r12-r15, xmm6-xmm15) loaded from *in, then stores what those
+ * registers hold after the call, plus rax, xmm0 and whether two canary words above the sixth
+ * argument survived, into *out. The C side compares: a kernel whose PROLOGUE/EPILOGUE mapping
+ * were wrong would change one of them, or read a wrong fifth or sixth argument.
  *
  * abi_state layout (see win64_abi.c): gpr[8] at 0 (rbx rbp rdi rsi r12 r13 r14 r15),
  * xmm[10][2] at 64 (xmm6..xmm15), rax at 224, xmm0[2] at 232, canary_ok at 248.
@@ -29,8 +29,8 @@ simdot_abi_call:
     pushq   %r14
     pushq   %r15
     /* rsp was 8 mod 16 on entry and still is after 8 pushes; 248 more makes it 16-aligned at
-     * the call. Frame: [0,32) shadow space, 32 the fifth argument, 40 and 48 canaries, 56 the
-     * out pointer, [80,240) our caller's xmm6-15. */
+     * the call. Frame: [0,32) shadow space, 32 and 40 the fifth and sixth arguments, 48 and 56
+     * canaries, 64 the out pointer, [80,240) our caller's xmm6-15. */
     subq    $248, %rsp
     movdqu  %xmm6, 80(%rsp)
     movdqu  %xmm7, 96(%rsp)
@@ -42,14 +42,16 @@ simdot_abi_call:
     movdqu  %xmm13, 192(%rsp)
     movdqu  %xmm14, 208(%rsp)
     movdqu  %xmm15, 224(%rsp)
-    movq    %r9, 56(%rsp)
+    movq    %r9, 64(%rsp)
     movq    %rcx, %r11                  /* fn */
     movq    %rdx, %r10                  /* args */
     movq    32(%r10), %rax
     movq    %rax, 32(%rsp)
-    movabsq $0x5ca1ab1e0ddba115, %rax
+    movq    40(%r10), %rax
     movq    %rax, 40(%rsp)
+    movabsq $0x5ca1ab1e0ddba115, %rax
     movq    %rax, 48(%rsp)
+    movq    %rax, 56(%rsp)
     movdqu  64(%r8), %xmm6
     movdqu  80(%r8), %xmm7
     movdqu  96(%r8), %xmm8
@@ -73,7 +75,7 @@ simdot_abi_call:
     movq    24(%r10), %r9
     movq    16(%r10), %r8
     call    *%r11
-    movq    56(%rsp), %r9
+    movq    64(%rsp), %r9
     movq    %rax, 224(%r9)
     movlps  %xmm0, 232(%r9)
     movhps  %xmm0, 240(%r9)
@@ -97,9 +99,9 @@ simdot_abi_call:
     movdqu  %xmm15, 208(%r9)
     xorl    %ecx, %ecx
     movabsq $0x5ca1ab1e0ddba115, %rax
-    cmpq    %rax, 40(%rsp)
-    jne     1f
     cmpq    %rax, 48(%rsp)
+    jne     1f
+    cmpq    %rax, 56(%rsp)
     jne     1f
     movl    $1, %ecx
 1:  movq    %rcx, 248(%r9)
