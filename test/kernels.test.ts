@@ -54,3 +54,25 @@ for (const tier of supported) {
     }
   });
 }
+
+describe('float32 scores do not depend on the function that computed them', () => {
+  // Within a tier every float32 kernel sums a row in one order, so dot, dots and the searches
+  // report the same bits for the same row, wherever the row sits in the matrix.
+  for (const tier of supported) {
+    it(`dot(q, row) === dots(q, m)[row] on ${tier}`, () => {
+      simdot.useKernel(tier);
+      let seed = 7;
+      const next = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+      for (const dim of [1, 7, 8, 15, 31, 33, 63, 64, 65, 100, 384, 1536, 1537]) {
+        for (const rows of [1, 2, 3, 5, 9, 13]) {
+          const q = Float32Array.from({ length: dim }, next);
+          const m = Float32Array.from({ length: dim * rows }, next);
+          const scores = simdot.dots(q, m);
+          for (let r = 0; r < rows; r++) {
+            expect(simdot.dot(q, m.subarray(r * dim, (r + 1) * dim)), `dim ${dim} rows ${rows} row ${r}`).toBe(scores[r]);
+          }
+        }
+      }
+    });
+  }
+});
