@@ -12,7 +12,7 @@
  * (bare metal adds -nostdlib -mno-red-zone -fno-pic). The last flag keeps gcc from turning the
  * fill loops into memset/memcpy calls, so the object needs nothing but the kernels
  * (scripts/check-kernels.sh verifies that with nm). It uses double arithmetic (SSE2) but no
- * floating-point library function, and about 1.3 MB of static buffers.
+ * floating-point library function, and about 1.4 MB of static buffers.
  *
  * What it checks, for each of the tier's kernels against the *_scalar kernels:
  *   - dot_i8: lengths 0..300, 511..513, 1023..1025, 1536, 4095..4097, 65535..65537, 70000 and
