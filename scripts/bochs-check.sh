@@ -108,6 +108,9 @@ for s in "${asm_sources[@]}"; do compile "$s" "$build/asm-$(basename "$s" .S).o"
 compile "$root/native/scalar.c" "$build/scalar.o" -std=c99
 compile "$root/test/native/check.c" "$build/check.o" -std=c99
 compile "$root/test/bochs/harness.c" "$build/harness.o" -std=gnu99 -Wall -Wextra
+# The addon's own CPU detection, checked by the harness under several OS states.
+compile "$root/native/cpu_x86_64.cc" "$build/cpu_x86_64.o" -std=c++17 -fno-exceptions -fno-rtti -Wall -Wextra
+compile "$root/test/bochs/detect.cc" "$build/detect.o" -std=c++17 -fno-exceptions -fno-rtti -Wall -Wextra
 compile "$root/test/bochs/entry.S" "$build/entry.o"
 
 gcc -nostdlib -static -no-pie -Wl,-T,"$root/test/bochs/link.ld" -Wl,--build-id=none \

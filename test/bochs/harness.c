@@ -796,6 +796,69 @@ static const check_tier tier_avx512vnni = {"avx512vnni", simdot_dot_i8_avx512vnn
                                            simdot_dots_i8_avx512vnni, simdot_dots_f32_avx512vnni,
                                            simdot_dotsq_i8_avx512vnni, simdot_dotsq_f32_avx512vnni};
 
+/* The addon's own detection (native/cpu_x86_64.cc through detect.cc): the tier bits it returns
+ * (1 << SIMDOT_TIER_x) under the OS states below, which the harness sets itself. A CPU whose
+ * CPUID reports AVX-512 (or AVX2) while the OS has not enabled the register state must not get
+ * that tier; with CR4.OSXSAVE clear, XGETBV itself raises #UD, so the detection must not even
+ * execute it. Returns the number of disagreements. */
+unsigned bochs_detect_tiers(void);
+static unsigned detected;
+static void detect_probe(void *arg) {
+  (void)arg;
+  detected = bochs_detect_tiers();
+}
+static unsigned detect_check(void) {
+  const unsigned scalar = 1u << SIMDOT_TIER_scalar, avx2 = 1u << SIMDOT_TIER_avx2,
+                 vnni = 1u << SIMDOT_TIER_avx512vnni;
+  const int cpu_avx2 = cpu.avx2 && cpu.fma && cpu.avx;
+  const int cpu_vnni = cpu_avx2 && cpu.avx512f && cpu.avx512bw && cpu.avx512vl && cpu.avx512vnni;
+  const u64 full = cpu.xcr0;
+  const struct {
+    const char *state;
+    int osxsave;
+    u64 xcr0;
+    unsigned want;
+  } states[] = {
+      {"AVX and AVX-512 state enabled", 1, full,
+       scalar | (have_avx2() ? avx2 : 0) | (have_avx512vnni() ? vnni : 0)},
+      {"AVX state enabled, AVX-512 state not", 1, XCR0_X87 | XCR0_SSE | XCR0_AVX, scalar | (cpu_avx2 ? avx2 : 0)},
+      {"SSE state only", 1, XCR0_X87 | XCR0_SSE, scalar},
+      {"OSXSAVE off (XGETBV would fault)", 0, 0, scalar},
+  };
+  unsigned failures = 0;
+  for (unsigned i = 0; i < sizeof states / sizeof states[0]; i++) {
+    if (states[i].osxsave) {
+      write_cr4(read_cr4() | CR4_OSXSAVE);
+      xsetbv(0, states[i].xcr0);
+    } else {
+      write_cr4(read_cr4() & ~(u64)CR4_OSXSAVE);
+    }
+    detected = ~0u;
+    current_context = "detection";
+    const unsigned code = harness_try(detect_probe, 0);
+    current_context = "harness";
+    const int ok = code == 0 && detected == states[i].want;
+    put_str(ok ? "detection ok: " : "detection FAILED: ");
+    put_str(states[i].state);
+    put_str(": tiers ");
+    put_hex(code ? 0 : detected);
+    if (code) {
+      put_str(", trapped with ");
+      put_str(vector_name(code - 1));
+    }
+    put_str(", expected ");
+    put_hex(states[i].want);
+    put_str("\n");
+    failures += !ok;
+  }
+  (void)cpu_vnni;
+  /* Back to what the kernels run under. */
+  write_cr4(read_cr4() | CR4_OSXSAVE);
+  xsetbv(0, full);
+  cpu_read();
+  return failures;
+}
+
 void harness_main(void);
 void harness_main(void) {
   unsigned rc = 0;
@@ -811,6 +874,7 @@ void harness_main(void) {
 
   selftest();
   rc += selftest_failures;
+  rc += detect_check();
   guard_phys_mark = phys_next;
   guard_reset();
   timer_init();
