@@ -65,7 +65,6 @@ Napi::Value ThrowRange(const Napi::CallbackInfo &info, const char *message) {
   return {};
 }
 
-
 Napi::Value DotI8(const Napi::CallbackInfo &info) {
   View<int8_t> a, b;
   if (!GetView(info, 0, napi_int8_array, &a) || !GetView(info, 1, napi_int8_array, &b)) return {};
