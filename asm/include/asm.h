@@ -118,6 +118,26 @@ SYM(name):                      \
 .endm
 #endif
 
+/* SAVE_GPRS / RESTORE_GPRS: the general-purpose registers both ABIs declare callee-saved
+ * (rbx, rbp, r12-r15; Win64's rdi and rsi are PROLOGUE's business), for kernels that need more
+ * registers than the volatile ones. RESTORE_GPRS expects rsp back where SAVE_GPRS left it. */
+.macro SAVE_GPRS
+    pushq %rbx
+    pushq %rbp
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+.endm
+.macro RESTORE_GPRS
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbp
+    popq %rbx
+.endm
+
 #endif /* __x86_64__ */
 
 #endif /* SIMDOT_ASM_H */

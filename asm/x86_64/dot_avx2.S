@@ -1081,12 +1081,7 @@ FUNC_BEGIN(simdot_dotsq_f32_avx2)
     leaq    -1(%rsi), %rax
     cmpq    $7, %rax
     ja      L(dotsq_f32_ret)            /* nq outside 1..8: not ours to score */
-    pushq   %rbx
-    pushq   %rbp
-    pushq   %r12
-    pushq   %r13
-    pushq   %r14
-    pushq   %r15
+    SAVE_GPRS
     movq    %rsp, %rbp
     subq    $QF_FRAME, %rsp
     andq    $-32, %rsp
@@ -1208,12 +1203,7 @@ L(dotsq_f32_left_query):
     jnz     L(dotsq_f32_left_query)
 L(dotsq_f32_done):
     movq    %rbp, %rsp
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbp
-    popq    %rbx
+    RESTORE_GPRS
 L(dotsq_f32_ret):
     EPILOGUE
     vzeroupper
@@ -1361,12 +1351,7 @@ FUNC_BEGIN(simdot_dotsq_i8_avx2)
     leaq    -1(%rsi), %rax
     cmpq    $7, %rax
     ja      L(dotsq_i8_ret)             /* nq outside 1..8: not ours to score */
-    pushq   %rbx
-    pushq   %rbp
-    pushq   %r12
-    pushq   %r13
-    pushq   %r14
-    pushq   %r15
+    SAVE_GPRS
     movq    %rsp, %rbp
     subq    $QI_FRAME, %rsp
     andq    $-32, %rsp
@@ -1448,12 +1433,7 @@ L(dotsq_i8_left_query):
     jnz     L(dotsq_i8_left_query)
 L(dotsq_i8_done):
     movq    %rbp, %rsp
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbp
-    popq    %rbx
+    RESTORE_GPRS
 L(dotsq_i8_ret):
     EPILOGUE
     vzeroupper

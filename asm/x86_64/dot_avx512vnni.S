@@ -988,12 +988,7 @@ FUNC_BEGIN(simdot_dotsq_f32_avx512vnni)
     leaq    -1(%rsi), %rax
     cmpq    $7, %rax
     ja      L(dotsq_f32_ret)            /* nq outside 1..8: not ours to score */
-    pushq   %rbx
-    pushq   %rbp
-    pushq   %r12
-    pushq   %r13
-    pushq   %r14
-    pushq   %r15
+    SAVE_GPRS
     movq    %rsp, %rbp
     subq    $QF_FRAME, %rsp
     andq    $-64, %rsp
@@ -1093,12 +1088,7 @@ L(dotsq_f32_left_query):
     jnz     L(dotsq_f32_left_query)
 L(dotsq_f32_done):
     movq    %rbp, %rsp
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbp
-    popq    %rbx
+    RESTORE_GPRS
 L(dotsq_f32_ret):
     EPILOGUE
     vzeroupper
@@ -1205,12 +1195,7 @@ FUNC_BEGIN(simdot_dotsq_i8_avx512vnni)
     leaq    -1(%rsi), %rax
     cmpq    $7, %rax
     ja      L(dotsq_i8_ret)             /* nq outside 1..8: not ours to score */
-    pushq   %rbx
-    pushq   %rbp
-    pushq   %r12
-    pushq   %r13
-    pushq   %r14
-    pushq   %r15
+    SAVE_GPRS
     movq    %rsp, %rbp
     subq    $QI_FRAME, %rsp
     andq    $-64, %rsp
@@ -1317,12 +1302,7 @@ L(dotsq_i8_left_query):
     jnz     L(dotsq_i8_left_query)
 L(dotsq_i8_done):
     movq    %rbp, %rsp
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbp
-    popq    %rbx
+    RESTORE_GPRS
 L(dotsq_i8_ret):
     EPILOGUE
     vzeroupper
