@@ -67,12 +67,7 @@ typedef enum {
 #elif defined(__aarch64__) || defined(_M_ARM64)
 #  include "kernels_aarch64.def"
 #endif
-SIMDOT_KERNEL(dot_i8, scalar)
-SIMDOT_KERNEL(dot_f32, scalar)
-SIMDOT_KERNEL(dots_i8, scalar)
-SIMDOT_KERNEL(dots_f32, scalar)
-SIMDOT_KERNEL(dotsq_i8, scalar)
-SIMDOT_KERNEL(dotsq_f32, scalar)
+#include "kernels_portable.def"
 #undef SIMDOT_KERNEL
 
 #ifdef __cplusplus
