@@ -38,6 +38,11 @@
  * or DRAM here) and measured neutral when the rows are already in L1/L2. */
 #define DOTS_I8_PREFETCH 4096
 #define DOTSQ_I8_PREFETCH 4096
+/* The dots_i8 streaming path (see L(dots_i8_stream)): the longest q it widens onto the stack
+ * (8 KiB of int16), and how far ahead of its one row cursor it prefetches. 1 KiB measured best
+ * from DRAM on Zen 3 (512 B: -7%, 2 KiB: -5%). */
+#define DOTS_I8_STREAM_MAX_DIM 4096
+#define DOTS_I8_STREAM_PREFETCH 1024
 
     RODATA
     .p2align 5
@@ -223,9 +228,11 @@ L(dots_i8_body):
     vmovdqu (%r10,%rax), %xmm15
     vpand   -16(%rdi,%rdx), %xmm15, %xmm15
     vpmovsxbw %xmm15, %ymm15
-    leaq    (%rdx,%rdx,2), %r9          /* 3 * dim */
     cmpq    $4, %rcx
     jb      L(dots_i8_rows1)
+    cmpq    $DOTS_I8_STREAM_MAX_DIM, %rdx
+    jbe     L(dots_i8_stream)
+    leaq    (%rdx,%rdx,2), %r9          /* 3 * dim */
 
     .p2align 4
 L(dots_i8_rows4):
@@ -363,6 +370,110 @@ L(dots_i8_r1_reduce):
     decq    %rcx
     jnz     L(dots_i8_row1)
     jmp     L(dots_i8_done)
+
+/* The streaming path: 16 <= dim <= DOTS_I8_STREAM_MAX_DIM and nrows >= 4 (ymm15 = q tail).
+ * q's whole 16-byte chunks are widened once into a 32-byte aligned stack copy (at most 8 KiB;
+ * rsp points at it and r9 holds the caller's rsp), and then the rows go one at a time, each a
+ * single forward stream. From DRAM that streams at ~90% of a plain read on Zen 3 where the
+ * four-row loop above, which reads four streams 1 x dim apart, reaches ~60% whatever its
+ * prefetches; in L3 the two are equal, in L1/L2 this path is ~10% slower (one more load per
+ * 16 bytes), which the per-call costs of small matrices hide. Registers: rsi = row,
+ * r10 = byte offset in the row, r11 = dim rounded down to 128, rdi = dim rounded down to 16
+ * (q is not needed past the copy), rcx = rows left, r8 = out. */
+L(dots_i8_stream):
+    movq    %rsp, %r9
+    /* Two pages, each touched as it is claimed: Windows commits its stack one guard page at a
+     * time, and a Linux thread's stack is all mapped. */
+    subq    $4096, %rsp
+    orq     $0, (%rsp)
+    subq    $4096, %rsp
+    orq     $0, (%rsp)
+    andq    $-32, %rsp
+    xorl    %r10d, %r10d
+L(dots_i8_stream_widen):
+    vpmovsxbw (%rdi,%r10), %ymm8
+    vmovdqa   %ymm8, (%rsp,%r10,2)
+    addq    $16, %r10
+    leaq    16(%r10), %rax
+    cmpq    %rdx, %rax
+    jbe     L(dots_i8_stream_widen)
+    movq    %rdx, %r11
+    andq    $-128, %r11
+    movq    %rdx, %rdi
+    andq    $-16, %rdi
+
+    .p2align 4
+L(dots_i8_stream_row):
+    vpxor   %xmm0, %xmm0, %xmm0
+    vpxor   %xmm1, %xmm1, %xmm1
+    vpxor   %xmm2, %xmm2, %xmm2
+    vpxor   %xmm3, %xmm3, %xmm3
+    xorl    %r10d, %r10d
+    testq   %r11, %r11
+    jz      L(dots_i8_stream_16)
+    .p2align 4
+L(dots_i8_stream_128):
+    /* One prefetch per line, DOTS_I8_STREAM_PREFETCH ahead (hints: they cannot fault). */
+    prefetcht0 DOTS_I8_STREAM_PREFETCH(%rsi,%r10)
+    prefetcht0 DOTS_I8_STREAM_PREFETCH+64(%rsi,%r10)
+    vpmovsxbw   (%rsi,%r10), %ymm8
+    vpmovsxbw 16(%rsi,%r10), %ymm9
+    vpmovsxbw 32(%rsi,%r10), %ymm10
+    vpmovsxbw 48(%rsi,%r10), %ymm11
+    vpmaddwd    (%rsp,%r10,2), %ymm8, %ymm8
+    vpmaddwd  32(%rsp,%r10,2), %ymm9, %ymm9
+    vpmaddwd  64(%rsp,%r10,2), %ymm10, %ymm10
+    vpmaddwd  96(%rsp,%r10,2), %ymm11, %ymm11
+    vpaddd    %ymm8, %ymm0, %ymm0
+    vpaddd    %ymm9, %ymm1, %ymm1
+    vpaddd    %ymm10, %ymm2, %ymm2
+    vpaddd    %ymm11, %ymm3, %ymm3
+    vpmovsxbw  64(%rsi,%r10), %ymm8
+    vpmovsxbw  80(%rsi,%r10), %ymm9
+    vpmovsxbw  96(%rsi,%r10), %ymm10
+    vpmovsxbw 112(%rsi,%r10), %ymm11
+    vpmaddwd 128(%rsp,%r10,2), %ymm8, %ymm8
+    vpmaddwd 160(%rsp,%r10,2), %ymm9, %ymm9
+    vpmaddwd 192(%rsp,%r10,2), %ymm10, %ymm10
+    vpmaddwd 224(%rsp,%r10,2), %ymm11, %ymm11
+    vpaddd    %ymm8, %ymm0, %ymm0
+    vpaddd    %ymm9, %ymm1, %ymm1
+    vpaddd    %ymm10, %ymm2, %ymm2
+    vpaddd    %ymm11, %ymm3, %ymm3
+    subq    $-128, %r10
+    cmpq    %r11, %r10
+    jb      L(dots_i8_stream_128)
+L(dots_i8_stream_16):
+    cmpq    %rdi, %r10
+    jae     L(dots_i8_stream_tail)
+    vpmovsxbw (%rsi,%r10), %ymm8
+    vpmaddwd  (%rsp,%r10,2), %ymm8, %ymm8
+    vpaddd    %ymm8, %ymm0, %ymm0
+    addq    $16, %r10
+    jmp     L(dots_i8_stream_16)
+L(dots_i8_stream_tail):
+    testb   $15, %dl
+    jz      L(dots_i8_stream_reduce)
+    vpmovsxbw -16(%rsi,%rdx), %ymm8
+    vpmaddwd  %ymm15, %ymm8, %ymm8
+    vpaddd    %ymm8, %ymm1, %ymm1
+L(dots_i8_stream_reduce):
+    vpaddd  %ymm1, %ymm0, %ymm0
+    vpaddd  %ymm3, %ymm2, %ymm2
+    vpaddd  %ymm2, %ymm0, %ymm0
+    vextracti128 $1, %ymm0, %xmm1
+    vpaddd  %xmm1, %xmm0, %xmm0
+    vpshufd $0x4e, %xmm0, %xmm1
+    vpaddd  %xmm1, %xmm0, %xmm0
+    vpshufd $0xb1, %xmm0, %xmm1
+    vpaddd  %xmm1, %xmm0, %xmm0
+    vmovd   %xmm0, (%r8)
+    addq    $4, %r8
+    addq    %rdx, %rsi
+    decq    %rcx
+    jnz     L(dots_i8_stream_row)
+    movq    %r9, %rsp
+    ret
 
 L(dots_i8_small):                       /* dim < 16, nrows > 0 */
     xorl    %eax, %eax
