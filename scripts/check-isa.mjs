@@ -22,7 +22,7 @@ const TIERS = {
 
 // General-purpose instructions and the prefixes objdump prints for long NOPs.
 const BASE = new Set(
-  `mov movl movq movb movw movabs movsbl movsbq movslq movzbl movzwl lea add sub and or xor test cmp cmpl cmpq cmpb
+  `mov movl movq movb movw movabs movsbl movsbq movslq movzbl movzwl lea add sub and or orq orb xor test cmp cmpl cmpq cmpb
    inc dec neg not imul shl shr sar rol ror jmp je jne jz jnz jb jae ja jbe jl jle jg jge js jns call ret push pop
    nop nopl nopw xchg data16 cs sete setne setb setae seta setbe setl setg cmove cmovne cmovb cmovae cmova cmovbe cmovl cmovge endbr64 bsf tzcnt`
     .split(/\s+/),
@@ -52,7 +52,9 @@ const VEX = {
   vpbroadcastq: { vex: 'avx2', evex: 'avx512f' }, vextracti128: { vex: 'avx2' }, vinserti128: { vex: 'avx2' },
   vperm2i128: { vex: 'avx2' }, vpermq: { vex: 'avx2', evex: 'avx512f' }, vpmaskmovd: { vex: 'avx2' },
   vpblendd: { vex: 'avx2' }, vpsllq: { int256: true, evex: 'avx512f' }, vpsrlq: { int256: true, evex: 'avx512f' },
-  vpsrldq: { int256: true, evex: 'avx512bw' }, vpslldq: { int256: true, evex: 'avx512bw' },
+  vpsrldq: { int256: true, evex: 'avx512bw' },
+  vpsllw: { int256: true, evex: 'avx512bw' }, vpsraw: { int256: true, evex: 'avx512bw' },
+  vpsrad: { int256: true, evex: 'avx512f' }, vpslldq: { int256: true, evex: 'avx512bw' },
 };
 // EVEX-only instructions.
 const EVEX = {

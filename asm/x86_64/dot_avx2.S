@@ -192,6 +192,18 @@ FUNC_END(simdot_dot_i8_avx2)
     vpaddd    %ymm11, %ymm7, %ymm7
 .endm
 
+/* 32 bytes of the row at rsi + r10 + off against the prepared q at rsp + 2 * (r10 + off): even
+ * bytes (times 256) into ymm\ea, odd bytes into ymm\oa, with ymm\t1, ymm\t2 as temporaries. */
+.macro DOTS_I8_STREAM_32B off, ea, oa, t1, t2
+    vmovdqu   \off(%rsi,%r10), %ymm\t1
+    vpsllw    $(8), %ymm\t1, %ymm\t2
+    vpsraw    $(8), %ymm\t1, %ymm\t1
+    vpmaddwd  2*\off(%rsp,%r10,2), %ymm\t2, %ymm\t2
+    vpmaddwd  2*\off+32(%rsp,%r10,2), %ymm\t1, %ymm\t1
+    vpaddd    %ymm\t2, %ymm\ea, %ymm\ea
+    vpaddd    %ymm\t1, %ymm\oa, %ymm\oa
+.endm
+
 /*
  * void simdot_dots_i8_avx2(const int8_t *q, const int8_t *rows, size_t dim, size_t nrows,
  *                          int32_t *out);
@@ -372,35 +384,56 @@ L(dots_i8_r1_reduce):
     jmp     L(dots_i8_done)
 
 /* The streaming path: 16 <= dim <= DOTS_I8_STREAM_MAX_DIM and nrows >= 4 (ymm15 = q tail).
- * q's whole 16-byte chunks are widened once into a 32-byte aligned stack copy (at most 8 KiB;
- * rsp points at it and r9 holds the caller's rsp), and then the rows go one at a time, each a
- * single forward stream. From DRAM that streams at ~90% of a plain read on Zen 3 where the
- * four-row loop above, which reads four streams 1 x dim apart, reaches ~60% whatever its
- * prefetches; in L3 the two are equal, in L1/L2 this path is ~10% slower (one more load per
- * 16 bytes), which the per-call costs of small matrices hide. Registers: rsi = row,
- * r10 = byte offset in the row, r11 = dim rounded down to 128, rdi = dim rounded down to 16
- * (q is not needed past the copy), rcx = rows left, r8 = out. */
+ * The rows go one at a time, each a single forward stream: from DRAM that reaches ~90% of a
+ * plain read on Zen 3, where the four-row loop above, which reads four streams dim bytes apart,
+ * reaches ~60% whatever its prefetches.
+ *
+ * q is prepared once into a 32-byte aligned stack copy of at most 8 KiB (rsp points at it, r9
+ * holds the caller's rsp), so that each 32-byte row chunk costs one load and two shifts instead
+ * of two VPMOVSXBW: read as 16 words, the odd bytes are the words shifted right by 8 (VPSRAW,
+ * sign-extended) and the even bytes times 256 are the words shifted left by 8 (VPSLLW). For
+ * every whole 32-byte chunk of q the copy holds its 16 even bytes and then its 16 odd bytes as
+ * int16; a last 16-byte chunk is plain VPMOVSXBW. The even products are 256 times too large and
+ * go to their own accumulators (ymm0, ymm1): a lane of either gathers at most dim/64 VPMADDWD
+ * pair sums of at most 2 * 128 * 128 * 256 = 2^23, so the two together stay within 2^30 for
+ * dim <= 4096 and VPSRAD by 8 gives their exact sum. The odd products, the 16-byte chunk and
+ * the tail go to ymm2, ymm3.
+ *
+ * Registers: rsi = row, r10 = byte offset in the row, r11 = dim rounded down to 128, rdi = dim
+ * rounded down to 32 (q is not needed past the copy), rax = scratch, rcx = rows left, r8 = out.
+ */
 L(dots_i8_stream):
     movq    %rsp, %r9
     /* Two pages, each touched as it is claimed: Windows commits its stack one guard page at a
-     * time, and a Linux thread's stack is all mapped. */
+     * time (a Linux thread's stack is all mapped). */
     subq    $4096, %rsp
     orq     $0, (%rsp)
     subq    $4096, %rsp
     orq     $0, (%rsp)
     andq    $-32, %rsp
+    movq    %rdx, %r11
+    andq    $-32, %r11
     xorl    %r10d, %r10d
-L(dots_i8_stream_widen):
+    testq   %r11, %r11
+    jz      L(dots_i8_stream_prep16)
+L(dots_i8_stream_prep32):
+    vmovdqu (%rdi,%r10), %ymm8
+    vpsllw  $8, %ymm8, %ymm9
+    vpsraw  $8, %ymm9, %ymm9            /* even bytes */
+    vpsraw  $8, %ymm8, %ymm8            /* odd bytes */
+    vmovdqa %ymm9, (%rsp,%r10,2)
+    vmovdqa %ymm8, 32(%rsp,%r10,2)
+    addq    $32, %r10
+    cmpq    %r11, %r10
+    jb      L(dots_i8_stream_prep32)
+L(dots_i8_stream_prep16):
+    testb   $16, %dl
+    jz      L(dots_i8_stream_prepped)
     vpmovsxbw (%rdi,%r10), %ymm8
     vmovdqa   %ymm8, (%rsp,%r10,2)
-    addq    $16, %r10
-    leaq    16(%r10), %rax
-    cmpq    %rdx, %rax
-    jbe     L(dots_i8_stream_widen)
-    movq    %rdx, %r11
+L(dots_i8_stream_prepped):
+    movq    %r11, %rdi
     andq    $-128, %r11
-    movq    %rdx, %rdi
-    andq    $-16, %rdi
 
     .p2align 4
 L(dots_i8_stream_row):
@@ -410,55 +443,40 @@ L(dots_i8_stream_row):
     vpxor   %xmm3, %xmm3, %xmm3
     xorl    %r10d, %r10d
     testq   %r11, %r11
-    jz      L(dots_i8_stream_16)
+    jz      L(dots_i8_stream_32)
     .p2align 4
 L(dots_i8_stream_128):
     /* One prefetch per line, DOTS_I8_STREAM_PREFETCH ahead (hints: they cannot fault). */
     prefetcht0 DOTS_I8_STREAM_PREFETCH(%rsi,%r10)
     prefetcht0 DOTS_I8_STREAM_PREFETCH+64(%rsi,%r10)
-    vpmovsxbw   (%rsi,%r10), %ymm8
-    vpmovsxbw 16(%rsi,%r10), %ymm9
-    vpmovsxbw 32(%rsi,%r10), %ymm10
-    vpmovsxbw 48(%rsi,%r10), %ymm11
-    vpmaddwd    (%rsp,%r10,2), %ymm8, %ymm8
-    vpmaddwd  32(%rsp,%r10,2), %ymm9, %ymm9
-    vpmaddwd  64(%rsp,%r10,2), %ymm10, %ymm10
-    vpmaddwd  96(%rsp,%r10,2), %ymm11, %ymm11
-    vpaddd    %ymm8, %ymm0, %ymm0
-    vpaddd    %ymm9, %ymm1, %ymm1
-    vpaddd    %ymm10, %ymm2, %ymm2
-    vpaddd    %ymm11, %ymm3, %ymm3
-    vpmovsxbw  64(%rsi,%r10), %ymm8
-    vpmovsxbw  80(%rsi,%r10), %ymm9
-    vpmovsxbw  96(%rsi,%r10), %ymm10
-    vpmovsxbw 112(%rsi,%r10), %ymm11
-    vpmaddwd 128(%rsp,%r10,2), %ymm8, %ymm8
-    vpmaddwd 160(%rsp,%r10,2), %ymm9, %ymm9
-    vpmaddwd 192(%rsp,%r10,2), %ymm10, %ymm10
-    vpmaddwd 224(%rsp,%r10,2), %ymm11, %ymm11
-    vpaddd    %ymm8, %ymm0, %ymm0
-    vpaddd    %ymm9, %ymm1, %ymm1
-    vpaddd    %ymm10, %ymm2, %ymm2
-    vpaddd    %ymm11, %ymm3, %ymm3
+    DOTS_I8_STREAM_32B 0, 0, 2, 8, 9
+    DOTS_I8_STREAM_32B 32, 1, 3, 10, 11
+    DOTS_I8_STREAM_32B 64, 0, 2, 8, 9
+    DOTS_I8_STREAM_32B 96, 1, 3, 10, 11
     subq    $-128, %r10
     cmpq    %r11, %r10
     jb      L(dots_i8_stream_128)
-L(dots_i8_stream_16):
+L(dots_i8_stream_32):
     cmpq    %rdi, %r10
-    jae     L(dots_i8_stream_tail)
+    jae     L(dots_i8_stream_16)
+    DOTS_I8_STREAM_32B 0, 0, 2, 8, 9
+    addq    $32, %r10
+    jmp     L(dots_i8_stream_32)
+L(dots_i8_stream_16):
+    testb   $16, %dl
+    jz      L(dots_i8_stream_tail)
     vpmovsxbw (%rsi,%r10), %ymm8
     vpmaddwd  (%rsp,%r10,2), %ymm8, %ymm8
-    vpaddd    %ymm8, %ymm0, %ymm0
-    addq    $16, %r10
-    jmp     L(dots_i8_stream_16)
+    vpaddd    %ymm8, %ymm2, %ymm2
 L(dots_i8_stream_tail):
     testb   $15, %dl
     jz      L(dots_i8_stream_reduce)
     vpmovsxbw -16(%rsi,%rdx), %ymm8
     vpmaddwd  %ymm15, %ymm8, %ymm8
-    vpaddd    %ymm8, %ymm1, %ymm1
+    vpaddd    %ymm8, %ymm3, %ymm3
 L(dots_i8_stream_reduce):
     vpaddd  %ymm1, %ymm0, %ymm0
+    vpsrad  $8, %ymm0, %ymm0
     vpaddd  %ymm3, %ymm2, %ymm2
     vpaddd  %ymm2, %ymm0, %ymm0
     vextracti128 $1, %ymm0, %xmm1
