@@ -38,11 +38,12 @@
  * or DRAM here) and measured neutral when the rows are already in L1/L2. */
 #define DOTS_I8_PREFETCH 4096
 #define DOTSQ_I8_PREFETCH 4096
-/* The dots_i8 streaming path (see L(dots_i8_stream)): the longest q it widens onto the stack
- * (8 KiB of int16), and how far ahead of its one row cursor it prefetches. 1 KiB measured best
- * from DRAM on Zen 3 (512 B: -7%, 2 KiB: -5%). */
+/* The dots_i8 streaming path (see L(dots_i8_stream)): the longest q it prepares on the stack
+ * (8 KiB of int16), and how far ahead of its one row cursor it prefetches. On Zen 3, 1-1.5 KiB
+ * is best from DRAM (768 B and 3 KiB lose 5-10%), and longer is better for a matrix that is
+ * partly in L3 (3 KiB +15% there); 1.5 KiB is as good as any from DRAM and +5% in L3. */
 #define DOTS_I8_STREAM_MAX_DIM 4096
-#define DOTS_I8_STREAM_PREFETCH 1024
+#define DOTS_I8_STREAM_PREFETCH 1536
 
     RODATA
     .p2align 5
