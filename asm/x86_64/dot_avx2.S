@@ -210,9 +210,12 @@ FUNC_END(simdot_dot_i8_avx2)
  *                          int32_t *out);
  *
  * In: rdi = q, rsi = rows, rdx = dim, rcx = nrows, r8 = out. out[r] = dot(q, rows + r*dim).
- * Clobbers rax, rcx, rsi, r8-r11, ymm0-ymm15. Needs AVX2.
+ * Clobbers rax, rcx, rsi, rdi, r8-r11, ymm0-ymm15; the streaming path uses up to 8 KiB + 32
+ * bytes of stack below rsp (claimed and given back). Needs AVX2.
  *
- * Same arithmetic as simdot_dot_i8_avx2. Four rows per iteration: each 16-byte chunk of q is
+ * Same arithmetic as simdot_dot_i8_avx2. With 16 <= dim <= 4096 and at least four rows, the
+ * streaming path (L(dots_i8_stream)) takes the rows one at a time. Otherwise, or for rows
+ * longer than 4096, four rows per iteration: each 16-byte chunk of q is
  * widened once and serves four rows (row k is addressed as rax + k*dim with dim in rdx and
  * 3*dim in r9, so one cursor walks all four). Two 16-byte chunks per iteration, each with its
  * own set of four accumulators. The q tail (last 16 bytes of q, lanes already counted zeroed,
