@@ -54,7 +54,7 @@ const VEX = {
   vpblendd: { vex: 'avx2' }, vpsllq: { int256: true, evex: 'avx512f' }, vpsrlq: { int256: true, evex: 'avx512f' },
   vpsrldq: { int256: true, evex: 'avx512bw' },
   vpsllw: { int256: true, evex: 'avx512bw' }, vpsraw: { int256: true, evex: 'avx512bw' },
-  vpsrad: { int256: true, evex: 'avx512f' }, vpslldq: { int256: true, evex: 'avx512bw' },
+  vpsrad: { int256: true, evex: 'avx512f' }, vpextrd: { evex: 'avx512dq' }, vpslldq: { int256: true, evex: 'avx512bw' },
 };
 // EVEX-only instructions.
 const EVEX = {

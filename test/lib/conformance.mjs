@@ -284,11 +284,11 @@ export function conformanceCases() {
   }
   cases.push({
     op: 'dots_i8',
-    name: 'dots int8, dims around 4096 (where the AVX2 kernel switches loops) x 1..9 rows, odd offsets',
+    name: 'dots int8, dims around 256 and 4096 (where the AVX2 kernel switches loops) x 1..9 rows, odd offsets',
     run: (simdot) => {
       const r = rng(9);
       const checks = [];
-      for (const dim of [4064, 4080, 4095, 4096, 4097, 4111, 4113, 8193]) {
+      for (const dim of [240, 255, 256, 257, 271, 272, 4064, 4080, 4095, 4096, 4097, 4111, 4113, 8193]) {
         for (let nrows = 1; nrows <= 9; nrows++) {
           for (const fill of [I8_PATTERNS.random(r), () => -128]) {
             checks.push(() => checkDots(simdot, view(Int8Array, dim, 3, fill), view(Int8Array, dim * nrows, 5, fill), true, `dim=${dim} rows=${nrows}`));

@@ -713,7 +713,9 @@ static void check_dots(const check_tier *t, int f32) {
   /* Many rows: the unrolled loop runs long, with each remainder after it. */
   static const size_t big[][2] = {{17, 1000}, {17, 1001}, {17, 1002}, {17, 1003}, {129, 257},
                                   {129, 258}, {129, 259}, {129, 260},  {384, 259},
-                                  /* around the AVX2 streaming path's longest q (4096) */
+                                  /* around the AVX2 streaming path's shortest and longest
+                                   * q (256, 4096) */
+                                  {255, 9},  {256, 7},  {257, 5},  {271, 6},  {272, 4},
                                   {4080, 5}, {4095, 9}, {4096, 6}, {4097, 5}, {4111, 4},
                                   {4113, 7}, {8193, 4}};
   for (size_t k = 0; k < sizeof big / sizeof big[0]; k++) {
