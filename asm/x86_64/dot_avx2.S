@@ -211,13 +211,14 @@ FUNC_END(simdot_dot_i8_avx2)
     vpaddd    %ymm\t1, %ymm\oa, %ymm\oa
 .endm
 
-/* xmm4 = the sums of ymm7, ymm6, ymm5, ymm4 (in that lane order); clobbers ymm5-ymm7. */
-.macro DOTS_I8_STREAM_REDUCE4
-    vphaddd %ymm6, %ymm7, %ymm7         /* [a a b b | a a b b] */
-    vphaddd %ymm4, %ymm5, %ymm5         /* [c c d d | c c d d] */
-    vphaddd %ymm5, %ymm7, %ymm7         /* [a b c d | a b c d] */
-    vextracti128 $(1), %ymm7, %xmm5
-    vpaddd  %xmm5, %xmm7, %xmm4
+/* xmm\a = [sum of ymm\a, of ymm\b, of ymm\c, of ymm\d]: four rows' accumulators reduced
+ * together. Clobbers ymm\b-ymm\d. */
+.macro I8_REDUCE4 a, b, c, d
+    vphaddd %ymm\b, %ymm\a, %ymm\a         /* [a a b b | a a b b] */
+    vphaddd %ymm\d, %ymm\c, %ymm\c         /* [c c d d | c c d d] */
+    vphaddd %ymm\c, %ymm\a, %ymm\a         /* [a b c d | a b c d] */
+    vextracti128 $(1), %ymm\a, %xmm\b
+    vpaddd  %xmm\b, %xmm\a, %xmm\a
 .endm
 
 /*
@@ -340,12 +341,7 @@ L(dots_i8_r4_reduce):
     vpaddd  %ymm5, %ymm1, %ymm1
     vpaddd  %ymm6, %ymm2, %ymm2
     vpaddd  %ymm7, %ymm3, %ymm3
-    /* [r0 r0 r1 r1 | r0 r0 r1 r1], [r2 r2 r3 r3 | ...], then [r0 r1 r2 r3 | r0 r1 r2 r3] */
-    vphaddd %ymm1, %ymm0, %ymm0
-    vphaddd %ymm3, %ymm2, %ymm2
-    vphaddd %ymm2, %ymm0, %ymm0
-    vextracti128 $1, %ymm0, %xmm1
-    vpaddd  %xmm1, %xmm0, %xmm0
+    I8_REDUCE4 0, 1, 2, 3
     vmovdqu %xmm0, (%r8)
     addq    $16, %r8
     leaq    (%rsi,%rdx,4), %rsi
@@ -521,8 +517,8 @@ L(dots_i8_stream_fold):
     jnz     L(dots_i8_stream_row)
     cmpq    $4, %rcx
     jb      L(dots_i8_stream_partial)
-    DOTS_I8_STREAM_REDUCE4
-    vmovdqu %xmm4, (%r8)
+    I8_REDUCE4 7, 6, 5, 4
+    vmovdqu %xmm7, (%r8)
     addq    $16, %r8
     subq    $4, %rcx
     jnz     L(dots_i8_stream_group)
@@ -539,13 +535,13 @@ L(dots_i8_stream_pad):
     incl    %eax
     cmpl    $4, %eax
     jb      L(dots_i8_stream_pad)
-    DOTS_I8_STREAM_REDUCE4
-    vmovd   %xmm4, (%r8)
+    I8_REDUCE4 7, 6, 5, 4
+    vmovd   %xmm7, (%r8)
     cmpl    $2, %ecx
     jb      L(dots_i8_stream_done)
-    vpextrd $1, %xmm4, 4(%r8)
+    vpextrd $1, %xmm7, 4(%r8)
     je      L(dots_i8_stream_done)
-    vpextrd $2, %xmm4, 8(%r8)
+    vpextrd $2, %xmm7, 8(%r8)
 L(dots_i8_stream_done):
     movq    %r9, %rsp
     ret
