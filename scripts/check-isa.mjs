@@ -52,9 +52,9 @@ const VEX = {
   vpbroadcastq: { vex: 'avx2', evex: 'avx512f' }, vextracti128: { vex: 'avx2' }, vinserti128: { vex: 'avx2' },
   vperm2i128: { vex: 'avx2' }, vpermq: { vex: 'avx2', evex: 'avx512f' }, vpmaskmovd: { vex: 'avx2' },
   vpblendd: { vex: 'avx2' }, vpsllq: { int256: true, evex: 'avx512f' }, vpsrlq: { int256: true, evex: 'avx512f' },
-  vpsrldq: { int256: true, evex: 'avx512bw' },
+  vpsrldq: { int256: true, evex: 'avx512bw' }, vpslldq: { int256: true, evex: 'avx512bw' },
   vpsllw: { int256: true, evex: 'avx512bw' }, vpsraw: { int256: true, evex: 'avx512bw' },
-  vpsrad: { int256: true, evex: 'avx512f' }, vpextrd: { evex: 'avx512dq' }, vpslldq: { int256: true, evex: 'avx512bw' },
+  vpsrad: { int256: true, evex: 'avx512f' }, vpextrd: { evex: 'avx512dq' },
 };
 // EVEX-only instructions.
 const EVEX = {
