@@ -413,10 +413,10 @@ L(dots_i8_r1_reduce):
  * sign-extended) and the even bytes times 256 are the words shifted left by 8 (VPSLLW). For
  * every whole 32-byte chunk of q the copy holds its 16 even bytes and then its 16 odd bytes as
  * int16; a last 16-byte chunk is plain VPMOVSXBW. The even products are 256 times too large and
- * go to their own accumulators (ymm0, ymm1): a lane of either gathers at most dim/64 VPMADDWD
- * pair sums of at most 2 * 128 * 128 * 256 = 2^23, so the two together stay within 2^30 for
- * dim <= 4096 and VPSRAD by 8 gives their exact sum. The odd products, the 16-byte chunk and
- * the tail go to ymm2, ymm3.
+ * go to their own accumulators (ymm0, ymm1): each 32-byte chunk adds to a lane of one of them
+ * one VPMADDWD pair sum of at most 2 * 128 * 128 * 256 = 2^23, and there are at most dim/32 <= 128
+ * chunks, so their lanes and the two added together stay within 2^30 and VPSRAD by 8 gives the
+ * exact sum. The odd products, the 16-byte chunk and the tail go to ymm2, ymm3.
  *
  * Registers: rsi = row, r10 = byte offset in the row, r11 = dim rounded down to 128, rdi = dim
  * rounded down to 32 (q is not needed past the copy), rax = rows left in the group of four,
