@@ -63,6 +63,18 @@ SYM(name):                      \
 
 #define FUNC_END(name) SIMDOT_SYMBOL_SIZE(name)
 
+/* Assembler-local labels (".L" on ELF and COFF, "L" on Mach-O) and the read-only data section. */
+#if defined(SIMDOT_MACHO)
+#  define L(name) L##name
+#  define RODATA .section __TEXT,__const
+#elif defined(SIMDOT_COFF)
+#  define L(name) .L##name
+#  define RODATA .section .rdata, "dr"
+#else
+#  define L(name) .L##name
+#  define RODATA .section .rodata
+#endif
+
 #if defined(__x86_64__)
 
 /* PROLOGUE nargs / EPILOGUE: see the top of this file. Only nargs 3..6 are meaningful; the

@@ -19,17 +19,7 @@
  */
 #include "asm.h"
 
-/* Assembler-local labels: ".L" on ELF and COFF, "L" on Mach-O. */
-#if defined(SIMDOT_MACHO)
-#  define L(name) L##name
-#  define RODATA .section __TEXT,__const
-#elif defined(SIMDOT_COFF)
-#  define L(name) .L##name
-#  define RODATA .section .rdata, "dr"
-#else
-#  define L(name) .L##name
-#  define RODATA .section .rodata
-#endif
+#include "x86_64_vec.h"
 
 /* Software prefetch distance of the dots_i8 four-row loop. VPMOVSXBW + VPMADDWD + VPADDD is
  * four uops per 16 bytes, so the out-of-order window alone keeps too few cache misses in flight
@@ -211,16 +201,6 @@ FUNC_END(simdot_dot_i8_avx2)
     vpaddd    %ymm\t1, %ymm\oa, %ymm\oa
 .endm
 
-/* xmm\a = [sum of ymm\a, of ymm\b, of ymm\c, of ymm\d]: four rows' accumulators reduced
- * together. Clobbers ymm\b-ymm\d. */
-.macro I8_REDUCE4 a, b, c, d
-    vphaddd %ymm\b, %ymm\a, %ymm\a         /* [a a b b | a a b b] */
-    vphaddd %ymm\d, %ymm\c, %ymm\c         /* [c c d d | c c d d] */
-    vphaddd %ymm\c, %ymm\a, %ymm\a         /* [a b c d | a b c d] */
-    vextracti128 $(1), %ymm\a, %xmm\b
-    vpaddd  %xmm\b, %xmm\a, %xmm\a
-.endm
-
 /*
  * void simdot_dots_i8_avx2(const int8_t *q, const int8_t *rows, size_t dim, size_t nrows,
  *                          int32_t *out);
@@ -341,8 +321,8 @@ L(dots_i8_r4_reduce):
     vpaddd  %ymm5, %ymm1, %ymm1
     vpaddd  %ymm6, %ymm2, %ymm2
     vpaddd  %ymm7, %ymm3, %ymm3
-    I8_REDUCE4 0, 1, 2, 3
-    vmovdqu %xmm0, (%r8)
+    HSUM4   4, 0, 1, 2, 3, vphaddd, vextracti128, vpaddd
+    vmovdqu %xmm12, (%r8)
     addq    $16, %r8
     leaq    (%rsi,%rdx,4), %rsi
     subq    $4, %rcx
@@ -517,8 +497,8 @@ L(dots_i8_stream_fold):
     jnz     L(dots_i8_stream_row)
     cmpq    $4, %rcx
     jb      L(dots_i8_stream_partial)
-    I8_REDUCE4 7, 6, 5, 4
-    vmovdqu %xmm7, (%r8)
+    HSUM4   4, 7, 6, 5, 4, vphaddd, vextracti128, vpaddd
+    vmovdqu %xmm12, (%r8)
     addq    $16, %r8
     subq    $4, %rcx
     jnz     L(dots_i8_stream_group)
@@ -535,13 +515,13 @@ L(dots_i8_stream_pad):
     incl    %eax
     cmpl    $4, %eax
     jb      L(dots_i8_stream_pad)
-    I8_REDUCE4 7, 6, 5, 4
-    vmovd   %xmm7, (%r8)
+    HSUM4   4, 7, 6, 5, 4, vphaddd, vextracti128, vpaddd
+    vmovd   %xmm12, (%r8)
     cmpl    $2, %ecx
     jb      L(dots_i8_stream_done)
-    vpextrd $1, %xmm7, 4(%r8)
+    vpextrd $1, %xmm12, 4(%r8)
     je      L(dots_i8_stream_done)
-    vpextrd $2, %xmm7, 8(%r8)
+    vpextrd $2, %xmm12, 8(%r8)
 L(dots_i8_stream_done):
     movq    %r9, %rsp
     ret
@@ -579,11 +559,6 @@ FUNC_END(simdot_dots_i8_avx2)
  * positional argument.
  */
 
-/* Three-register instruction with numbered ymm operands (AT&T order). */
-.macro Y3 insn, a, b, c
-    \insn %ymm\a, %ymm\b, %ymm\c
-.endm
-
 /* Zero ymm0..ymm(n-1), n <= 12. */
 .macro ZERO_ACCS n
     .irp p, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
@@ -598,31 +573,6 @@ FUNC_END(simdot_dots_i8_avx2)
     Y3      vaddps, \b, \a, \a
     Y3      vaddps, \d, \c, \c
     Y3      vaddps, \c, \a, \a
-.endm
-
-/* xmm12[0..n-1] = the horizontal sums of ymm\a, ymm\b, ymm\c, ymm\d (the first n of them) by
- * one VHADDPS (or VPHADDD) tree: \hadd, \extract and \add name the float or integer forms.
- * Lane i of the result is ((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7)) of its vector
- * whatever n is, because VHADDPS of a vector with itself repeats the pairs it would form with
- * another one. Clobbers ymm13. */
-.macro HSUM4 n, a, b, c, d, hadd=vhaddps, extract=vextractf128, add=vaddps
-    .if \n == 1
-    Y3      \hadd, \a, \a, 12
-    Y3      \hadd, 12, 12, 12
-    .elseif \n == 2
-    Y3      \hadd, \b, \a, 12
-    Y3      \hadd, 12, 12, 12
-    .else
-    Y3      \hadd, \b, \a, 12
-    .if \n == 3
-    Y3      \hadd, \c, \c, 13
-    .else
-    Y3      \hadd, \d, \c, 13
-    .endif
-    Y3      \hadd, 13, 12, 12
-    .endif
-    \extract $(1), %ymm12, %xmm13
-    \add    %xmm13, %xmm12, %xmm12
 .endm
 
 /* ------------------------------------------------------------------------- float32 ----
@@ -937,44 +887,6 @@ FUNC_END(simdot_dots_f32_avx2)
     vmaskmovps (%rax,%rsi,2), %ymm14, %ymm\dst
     .else
     vmaskmovps (%rax,%rbx), %ymm14, %ymm\dst
-    .endif
-.endm
-
-/* r13 = r10 + j*os, from r13 = r10 + OUTJ_AT*os (an assembly-time counter reset by OUTJ_RESET):
- * out's address for query j of the rows at r10. */
-.macro OUTJ_RESET
-    movq    %r10, %r13
-    .set    L(outj_at), 0
-.endm
-.macro OUTJ j
-    .rept \j - L(outj_at)
-    addq    %r8, %r13
-    .endr
-    .set    L(outj_at), \j
-.endm
-
-/* Stores the n lanes of xmm12, the sums of accumulators p0..p0+n-1, where accumulator p holds
- * query g + p / nr and row p % nr of the rows at r10. */
-.macro STORE4 n, p0, nr, g
-    .if \nr == 4
-    OUTJ    %(\g + \p0 / 4)
-    vmovups %xmm12, (%r13)
-    .elseif \nr == 2
-    OUTJ    %(\g + \p0 / 2)
-    vmovlps %xmm12, (%r13)
-    .if \n > 2
-    OUTJ    %(\g + \p0 / 2 + 1)
-    vmovhps %xmm12, (%r13)
-    .endif
-    .else
-    OUTJ    %(\g + \p0)
-    vmovss  %xmm12, (%r13)
-    .irp i, 1, 2, 3
-    .if \i < \n
-    OUTJ    %(\g + \p0 + \i)
-    vextractps $(\i), %xmm12, (%r13)
-    .endif
-    .endr
     .endif
 .endm
 

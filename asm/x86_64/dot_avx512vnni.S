@@ -26,12 +26,7 @@
  */
 #include "asm.h"
 
-/* Assembler-local labels: ".L" on ELF and COFF, "L" on Mach-O. */
-#if defined(SIMDOT_MACHO)
-#  define L(name) L##name
-#else
-#  define L(name) .L##name
-#endif
+#include "x86_64_vec.h"
 
 /* Software prefetch distance of the dotsq_i8 row cursors (as dots_i8 in dot_avx2.S). */
 #define DOTSQ_I8_PREFETCH 4096
@@ -360,13 +355,10 @@ FUNC_END(simdot_dots_i8_avx512vnni)
  * As in dot_avx2.S: registers are named by number so that .altmacro's %(expr) can count them
  * (callers switch .altmacro on around the kernels that use it), and immediates inside macros
  * are written $(n) because Apple's assembler reads "$1" in a macro body as an argument.
- * HSUM4, OUTJ and STORE4 are the same as there: one tree, one store pattern.
+ * Y3, HSUM4, OUTJ and STORE4 come from x86_64_vec.h, shared with dot_avx2.S.
  */
 
-/* Three-register instructions with numbered ymm / zmm operands (AT&T order). */
-.macro Y3 insn, a, b, c
-    \insn %ymm\a, %ymm\b, %ymm\c
-.endm
+/* Three-register instructions with numbered zmm operands (AT&T order; Y3 is in x86_64_vec.h). */
 .macro Z3 insn, a, b, c
     \insn %zmm\a, %zmm\b, %zmm\c
 .endm
@@ -378,28 +370,6 @@ FUNC_END(simdot_dots_i8_avx512vnni)
     vpxord  %zmm\p, %zmm\p, %zmm\p
     .endif
     .endr
-.endm
-
-/* xmm12[0..n-1] = the horizontal sums of ymm\a, ymm\b, ymm\c, ymm\d (the first n of them) by
- * one VHADDPS (or VPHADDD) tree, the same in every lane whatever n is. Clobbers ymm13. */
-.macro HSUM4 n, a, b, c, d, hadd=vhaddps, extract=vextractf128, add=vaddps
-    .if \n == 1
-    Y3      \hadd, \a, \a, 12
-    Y3      \hadd, 12, 12, 12
-    .elseif \n == 2
-    Y3      \hadd, \b, \a, 12
-    Y3      \hadd, 12, 12, 12
-    .else
-    Y3      \hadd, \b, \a, 12
-    .if \n == 3
-    Y3      \hadd, \c, \c, 13
-    .else
-    Y3      \hadd, \d, \c, 13
-    .endif
-    Y3      \hadd, 13, 12, 12
-    .endif
-    \extract $(1), %ymm12, %xmm13
-    \add    %xmm13, %xmm12, %xmm12
 .endm
 
 /* ------------------------------------------------------------------------- float32 ----
@@ -765,35 +735,6 @@ FUNC_END(simdot_dots_f32_avx512vnni)
     prefetcht0 \off(%\base,%rsi,2)
     .else
     prefetcht0 \off(%\base,%rbx)
-    .endif
-.endm
-
-/* r13 = r10 + j*os, from r13 = r10 + OUTJ_AT*os (an assembly-time counter reset by OUTJ_RESET):
- * out's address for query j of the rows whose out address is r10. */
-.macro OUTJ_RESET
-    movq    %r10, %r13
-    .set    L(outj_at), 0
-.endm
-.macro OUTJ j
-    .rept \j - L(outj_at)
-    addq    %r8, %r13
-    .endr
-    .set    L(outj_at), \j
-.endm
-
-/* Stores the n lanes of xmm12, the sums of accumulators p0..p0+n-1, where accumulator p holds
- * query p / nr and row p % nr of the block. */
-.macro STORE4 n, p0, nr
-    .if \nr == 4
-    OUTJ    %(\p0 / 4)
-    vmovups %xmm12, (%r13)
-    .else
-    OUTJ    %(\p0 / 2)
-    vmovlps %xmm12, (%r13)
-    .if \n > 2
-    OUTJ    %(\p0 / 2 + 1)
-    vmovhps %xmm12, (%r13)
-    .endif
     .endif
 .endm
 
