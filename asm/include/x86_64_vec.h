@@ -78,4 +78,51 @@
     .endif
 .endm
 
+/* The streaming dots_i8 paths (both tiers) keep the folded sums of up to four rows in
+ * ymm7..ymm4, the oldest in ymm7, and reduce a whole group with one HSUM4 and one store.
+ * ROWS4_PUSH moves the group along one row and puts ymm\src in ymm4 (register moves cost
+ * nothing). */
+.macro ROWS4_PUSH src
+    vmovdqa %ymm6, %ymm7
+    vmovdqa %ymm5, %ymm6
+    vmovdqa %ymm4, %ymm5
+    vmovdqa %ymm\src, %ymm4
+.endm
+
+/* Stores the four sums of ymm7..ymm4 at r8, minus \corr in every lane when one is named (an
+ * xmm register). Clobbers ymm12, ymm13. */
+.macro ROWS4_STORE corr
+    HSUM4   4, 7, 6, 5, 4, vphaddd, vextracti128, vpaddd
+    .ifnb \corr
+    vpsubd  \corr, %xmm12, %xmm12
+    .endif
+    vmovdqu %xmm12, (%r8)
+.endm
+
+/* The same for the last ecx = 1..3 rows of a call, the newest in ymm4: zeros move in behind
+ * them until the oldest is in ymm7, so that they come out in lanes 0..ecx-1, and only ecx sums
+ * are stored. Clobbers eax, ymm4-7, ymm12, ymm13. */
+.macro ROWS4_STORE_PARTIAL corr
+    movl    %ecx, %eax
+L(rows4_pad\@):
+    vmovdqa %ymm6, %ymm7
+    vmovdqa %ymm5, %ymm6
+    vmovdqa %ymm4, %ymm5
+    vpxor   %xmm4, %xmm4, %xmm4
+    incl    %eax
+    cmpl    $(4), %eax
+    jb      L(rows4_pad\@)
+    HSUM4   4, 7, 6, 5, 4, vphaddd, vextracti128, vpaddd
+    .ifnb \corr
+    vpsubd  \corr, %xmm12, %xmm12
+    .endif
+    vmovd   %xmm12, (%r8)
+    cmpl    $(2), %ecx
+    jb      L(rows4_stored\@)
+    vpextrd $(1), %xmm12, 4(%r8)
+    je      L(rows4_stored\@)
+    vpextrd $(2), %xmm12, 8(%r8)
+L(rows4_stored\@):
+.endm
+
 #endif

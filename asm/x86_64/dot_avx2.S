@@ -488,40 +488,19 @@ L(dots_i8_stream_fold):
     vpsrad  $8, %ymm0, %ymm0
     vpaddd  %ymm3, %ymm2, %ymm2
     vpaddd  %ymm2, %ymm0, %ymm0
-    vmovdqa %ymm6, %ymm7
-    vmovdqa %ymm5, %ymm6
-    vmovdqa %ymm4, %ymm5
-    vmovdqa %ymm0, %ymm4
+    ROWS4_PUSH 0
     addq    %rdx, %rsi
     decl    %eax
     jnz     L(dots_i8_stream_row)
     cmpq    $4, %rcx
     jb      L(dots_i8_stream_partial)
-    HSUM4   4, 7, 6, 5, 4, vphaddd, vextracti128, vpaddd
-    vmovdqu %xmm12, (%r8)
+    ROWS4_STORE
     addq    $16, %r8
     subq    $4, %rcx
     jnz     L(dots_i8_stream_group)
     jmp     L(dots_i8_stream_done)
 L(dots_i8_stream_partial):
-    /* rcx = 1..3 rows, the newest in ymm4: move zeros in behind them until the oldest is in
-     * ymm7, so that they come out of the reduction in lanes 0..rcx-1. */
-    movl    %ecx, %eax
-L(dots_i8_stream_pad):
-    vmovdqa %ymm6, %ymm7
-    vmovdqa %ymm5, %ymm6
-    vmovdqa %ymm4, %ymm5
-    vpxor   %xmm4, %xmm4, %xmm4
-    incl    %eax
-    cmpl    $4, %eax
-    jb      L(dots_i8_stream_pad)
-    HSUM4   4, 7, 6, 5, 4, vphaddd, vextracti128, vpaddd
-    vmovd   %xmm12, (%r8)
-    cmpl    $2, %ecx
-    jb      L(dots_i8_stream_done)
-    vpextrd $1, %xmm12, 4(%r8)
-    je      L(dots_i8_stream_done)
-    vpextrd $2, %xmm12, 8(%r8)
+    ROWS4_STORE_PARTIAL
 L(dots_i8_stream_done):
     movq    %r9, %rsp
     ret
