@@ -30,6 +30,11 @@
 
 /* Software prefetch distance of the dotsq_i8 row cursors (as dots_i8 in dot_avx2.S). */
 #define DOTSQ_I8_PREFETCH 4096
+/* The dots_i8 streaming path (see L(dots_i8_stream)): the shortest row it takes and how far
+ * ahead of its row cursor it prefetches. Both are dot_avx2.S's values, measured on Zen 3; this
+ * tier has not been timed on an AVX-512 CPU yet. */
+#define DOTS_I8_STREAM_MIN_DIM 256
+#define DOTS_I8_STREAM_PREFETCH 1536
 
 /*
  * int32_t simdot_dot_i8_avx512vnni(const int8_t *a, const int8_t *b, size_t n);
@@ -137,7 +142,8 @@ FUNC_END(simdot_dot_i8_avx512vnni)
  * The rows are the biased operand and q the signed one, so the correction 128 * sum(q) is one
  * number for the whole call: it is computed once up front (xmm14, broadcast) and subtracted
  * from each row's sum. The tail mask (k1) and the zero-masked q tail (zmm30) are also built once.
- * Four rows per iteration, 128 bytes of q (two registers) serving all four; row k is addressed
+ * Rows of at least DOTS_I8_STREAM_MIN_DIM bytes go one at a time (L(dots_i8_stream)); shorter
+ * ones four per iteration, 128 bytes of q (two registers) serving all four; row k is addressed
  * as rax + k*dim (dim in rdx, 3*dim in r9) so one cursor walks all four. Each 64-byte row chunk
  * costs one load+XOR and one VPDPBUSD. Eight accumulators (two per row). The four row sums are
  * reduced together (256-bit halves added, then three VPHADDD) and stored as one 16-byte write;
@@ -197,9 +203,11 @@ L(dots_i8_corr_reduce):
     vpshufd $0xb1, %xmm14, %xmm15
     vpaddd  %xmm15, %xmm14, %xmm14      /* every lane holds 128 * sum(q) */
 
-    leaq    (%rdx,%rdx,2), %r9          /* 3 * dim */
     cmpq    $4, %rcx
     jb      L(dots_i8_rows1)
+    cmpq    $DOTS_I8_STREAM_MIN_DIM, %rdx
+    jae     L(dots_i8_stream)
+    leaq    (%rdx,%rdx,2), %r9          /* 3 * dim */
 
     .p2align 4
 L(dots_i8_rows4):
@@ -347,6 +355,89 @@ L(dots_i8_r1_reduce):
     decq    %rcx
     jnz     L(dots_i8_row1)
 L(dots_i8_done):
+    ret
+
+/* The streaming path: dim >= DOTS_I8_STREAM_MIN_DIM and nrows >= 4.
+ * The rows go one at a time, each one forward stream, as in dot_avx2.S: on Zen 3 the four-row
+ * loop above, which reads four streams dim bytes apart, reaches ~60% of a plain read from DRAM
+ * and one stream ~90%. A row needs no preparation here (q stays the signed operand, read from
+ * L1), so there is no upper limit on dim. Four accumulators per row, 256 bytes per iteration,
+ * so each VPDPBUSD chain waits on its predecessor once every four. Rows are folded to 256 bits
+ * and reduced four at a time (ROWS4_PUSH, ROWS4_STORE), minus 128 * sum(q) (xmm14).
+ *
+ * Registers: rsi = row, r10 = byte offset in the row, r11 = dim rounded down to 256, r9 = dim
+ * rounded down to 64, rax = rows left in the group of four, rcx = rows left, r8 = out,
+ * zmm0-3 = the row's accumulators, ymm4-7 = the group's folded rows.
+ */
+L(dots_i8_stream):
+    movq    %rdx, %r11
+    andq    $-256, %r11
+    movq    %rdx, %r9
+    andq    $-64, %r9
+L(dots_i8_stream_group):
+    movl    $4, %eax                    /* rows in this group */
+    cmpq    $4, %rcx
+    jae     L(dots_i8_stream_row)
+    movl    %ecx, %eax                  /* the last 1..3 rows */
+    .p2align 4
+L(dots_i8_stream_row):
+    vpxor   %xmm0, %xmm0, %xmm0
+    vpxor   %xmm1, %xmm1, %xmm1
+    vpxor   %xmm2, %xmm2, %xmm2
+    vpxor   %xmm3, %xmm3, %xmm3
+    xorl    %r10d, %r10d
+    testq   %r11, %r11
+    jz      L(dots_i8_stream_64)
+    .p2align 4
+L(dots_i8_stream_256):
+    /* One prefetch per line, DOTS_I8_STREAM_PREFETCH ahead (hints: they cannot fault). */
+    prefetcht0 DOTS_I8_STREAM_PREFETCH(%rsi,%r10)
+    prefetcht0 DOTS_I8_STREAM_PREFETCH+64(%rsi,%r10)
+    prefetcht0 DOTS_I8_STREAM_PREFETCH+128(%rsi,%r10)
+    prefetcht0 DOTS_I8_STREAM_PREFETCH+192(%rsi,%r10)
+    vpxord  (%rsi,%r10), %zmm31, %zmm16
+    vpxord  64(%rsi,%r10), %zmm31, %zmm17
+    vpxord  128(%rsi,%r10), %zmm31, %zmm18
+    vpxord  192(%rsi,%r10), %zmm31, %zmm19
+    vpdpbusd (%rdi,%r10), %zmm16, %zmm0
+    vpdpbusd 64(%rdi,%r10), %zmm17, %zmm1
+    vpdpbusd 128(%rdi,%r10), %zmm18, %zmm2
+    vpdpbusd 192(%rdi,%r10), %zmm19, %zmm3
+    addq    $256, %r10
+    cmpq    %r11, %r10
+    jb      L(dots_i8_stream_256)
+L(dots_i8_stream_64):
+    cmpq    %r9, %r10
+    jae     L(dots_i8_stream_tail)
+    vpxord  (%rsi,%r10), %zmm31, %zmm16
+    vpdpbusd (%rdi,%r10), %zmm16, %zmm0
+    addq    $64, %r10
+    jmp     L(dots_i8_stream_64)
+L(dots_i8_stream_tail):
+    testb   $63, %dl
+    jz      L(dots_i8_stream_fold)
+    vmovdqu8 (%rsi,%r10), %zmm16{%k1}{z}
+    vpxord  %zmm16, %zmm31, %zmm16
+    vpdpbusd %zmm30, %zmm16, %zmm1
+L(dots_i8_stream_fold):
+    vpaddd  %zmm1, %zmm0, %zmm0
+    vpaddd  %zmm3, %zmm2, %zmm2
+    vpaddd  %zmm2, %zmm0, %zmm0
+    vextracti64x4 $1, %zmm0, %ymm1
+    vpaddd  %ymm1, %ymm0, %ymm0
+    ROWS4_PUSH 0
+    addq    %rdx, %rsi
+    decl    %eax
+    jnz     L(dots_i8_stream_row)
+    cmpq    $4, %rcx
+    jb      L(dots_i8_stream_partial)
+    ROWS4_STORE %xmm14
+    addq    $16, %r8
+    subq    $4, %rcx
+    jnz     L(dots_i8_stream_group)
+    ret
+L(dots_i8_stream_partial):
+    ROWS4_STORE_PARTIAL %xmm14
     ret
 FUNC_END(simdot_dots_i8_avx512vnni)
 

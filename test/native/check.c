@@ -667,7 +667,7 @@ static void case_dots_f32(const check_tier *t, const dots_case *c) {
 
 static const size_t dots_dims[] = {1,  2,  3,  4,   5,   6,   7,   8,   9,    10,   11,  12,
                                    13, 14, 15, 16,  17,  63,  64,  65,  127,  128,  129,
-                                   384, 768, 1536, 1537};
+                                   384, 447, 768, 1536, 1537};
 
 /* Fills q (dim elements) and rows (dim * nrows): q and row 0 as the pattern's pair (a, b);
  * the other rows from the pattern's second operand (fill with a == b leaves b's values). */
@@ -739,7 +739,7 @@ static void check_dots(const check_tier *t, int f32) {
   /* q, rows and out each flush against an inaccessible page. */
   static const size_t g_dims[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,   9,   10,  11,  12,  13,
                                   14, 15, 16, 17, 31, 32, 33, 63, 64,  65,  127, 128, 129, 384,
-                                  1537};
+                                  447, 1537};
   static const size_t g_nrows[] = {1, 2, 3, 4, 5, 7, 8, 9};
   for (size_t k = 0; k < sizeof g_dims / sizeof g_dims[0]; k++) {
     for (size_t j = 0; j < sizeof g_nrows / sizeof g_nrows[0]; j++) {
@@ -1001,7 +1001,7 @@ static void check_dotsq(const check_tier *t, int f32) {
   /* Queries, rows and out each flush against an inaccessible page. */
   static const size_t g_dims[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,   9,   10,  11,  12,  13,
                                   14, 15, 16, 17, 31, 32, 33, 63, 64,  65,  127, 128, 129, 384,
-                                  1537};
+                                  447, 1537};
   static const size_t g_nrows[] = {1, 2, 3, 4, 5, 7, 8, 9};
   for (size_t k = 0; k < sizeof g_dims / sizeof g_dims[0]; k++) {
     for (size_t j = 0; j < sizeof g_nrows / sizeof g_nrows[0]; j++) {
