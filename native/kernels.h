@@ -70,6 +70,13 @@ typedef enum {
 #include "kernels_portable.def"
 #undef SIMDOT_KERNEL
 
+#if defined(__x86_64__) || defined(_M_X64)
+/* The avx2 tier's dots_i8 for rows the caller expects to find in the L3 cache: the same
+ * results, with a farther software prefetch (asm/x86_64/dot_avx2.S). Not an operation of its
+ * own: the shim picks it in place of dots_i8 (dispatch.h, KernelSet::dots_i8_cached). */
+simdot_dots_i8_t simdot_dots_i8_cached_avx2;
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,7 +11,8 @@
 # arguments (dots' out, dotsq's nrows and out) from the stack.
 #
 # Usage: scripts/check-kernels.sh [--wine] [--no-cross] [tier...]
-#   tier...   passed to the hosted runner (scalar, avx2, avx512vnni); default: all supported
+#   tier...   passed to the hosted runner (scalar, avx2, avx2-cached, avx512vnni); default: all
+#             supported
 # Environment: CC (default gcc), SIMDOT_CHECK_BUILD (default build-check/ in the repository).
 # Exit status: 0 when everything that ran passed.
 #

@@ -171,6 +171,7 @@ int main(void) {
       {"avx2", "dot_i8", DOT_I8, (void *)simdot_dot_i8_avx2},
       {"avx2", "dot_f32", DOT_F32, (void *)simdot_dot_f32_avx2},
       {"avx2", "dots_i8", DOTS_I8, (void *)simdot_dots_i8_avx2},
+      {"avx2", "dots_i8_cached", DOTS_I8, (void *)simdot_dots_i8_cached_avx2},
       {"avx2", "dots_f32", DOTS_F32, (void *)simdot_dots_f32_avx2},
       {"avx512vnni", "dot_i8", DOT_I8, (void *)simdot_dot_i8_avx512vnni},
       {"avx512vnni", "dot_f32", DOT_F32, (void *)simdot_dot_f32_avx512vnni},
