@@ -278,6 +278,7 @@ Napi::Value Info(const Napi::CallbackInfo &info) {
     if (mask & (1u << t)) supported.Set(supported.Length(), simdot::TierName(static_cast<simdot_tier>(t)));
   }
   result.Set("supported", supported);
+  result.Set("cacheResidentBytes", static_cast<double>(simdot::CacheResidentBytes()));
   return result;
 }
 

@@ -78,6 +78,30 @@ unsigned DetectCpuTiers() {
   return tiers;
 }
 
+// CPUID's deterministic cache parameters: leaf 4 on Intel, 0x8000001D on AMD and Hygon (which
+// needs TopologyExtensions, 0x80000001 ECX bit 22); both lay out a cache's geometry alike.
+size_t DetectL3Bytes() {
+  const Regs vendor = Cpuid(0, 0);
+  const bool amd = vendor.ebx == 0x68747541 /* "Auth"enticAMD */ ||
+                   vendor.ebx == 0x6f677948 /* "Hygo"nGenuine */;
+  uint32_t leaf = 4;
+  if (amd) {
+    if (Cpuid(0x80000000, 0).eax < 0x8000001D || !Bit(Cpuid(0x80000001, 0).ecx, 22)) return 0;
+    leaf = 0x8000001D;
+  } else if (vendor.eax < 4) {
+    return 0;
+  }
+  for (uint32_t sub = 0; sub < 16; sub++) {
+    const Regs c = Cpuid(leaf, sub);
+    if ((c.eax & 31) == 0) break;        // no more caches
+    if (((c.eax >> 5) & 7) != 3) continue;  // not level 3
+    const uint64_t ways = (c.ebx >> 22) + 1, partitions = ((c.ebx >> 12) & 1023) + 1,
+                   line = (c.ebx & 4095) + 1, sets = static_cast<uint64_t>(c.ecx) + 1;
+    return static_cast<size_t>(ways * partitions * line * sets);
+  }
+  return 0;
+}
+
 }  // namespace simdot
 
 #endif

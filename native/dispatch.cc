@@ -74,6 +74,12 @@ KernelSet Resolve(simdot_tier cap) {
   set.dotsq_f32 = set.op_tier[SIMDOT_OP_dotsq_f32] == set.op_tier[SIMDOT_OP_dots_f32]
                       ? reinterpret_cast<simdot_dotsq_f32_t *>(chosen[SIMDOT_OP_dotsq_f32])
                       : nullptr;
+  set.dots_i8_cached = set.dots_i8;
+#if !defined(SIMDOT_NO_ASM) && (defined(__x86_64__) || defined(_M_X64))
+  if (set.op_tier[SIMDOT_OP_dots_i8] == SIMDOT_TIER_avx2) {
+    set.dots_i8_cached = &simdot_dots_i8_cached_avx2;
+  }
+#endif
   if (!set.dotsq_i8) set.op_tier[SIMDOT_OP_dotsq_i8] = set.op_tier[SIMDOT_OP_dots_i8];
   if (!set.dotsq_f32) set.op_tier[SIMDOT_OP_dotsq_f32] = set.op_tier[SIMDOT_OP_dots_f32];
   set.active = SIMDOT_TIER_scalar;
@@ -83,6 +89,21 @@ KernelSet Resolve(simdot_tier cap) {
       break;
     }
   }
+  return set;
+}
+
+size_t CacheResidentBytes() {
+#if !defined(SIMDOT_NO_ASM) && (defined(__x86_64__) || defined(_M_X64))
+  static const size_t bytes = DetectL3Bytes() / 2;  // thread-safe one-time init
+  return bytes;
+#else
+  return 0;
+#endif
+}
+
+KernelSet ForMatrixBytes(const KernelSet &k, size_t bytes) {
+  KernelSet set = k;
+  if (bytes <= CacheResidentBytes()) set.dots_i8 = set.dots_i8_cached;
   return set;
 }
 

@@ -17,6 +17,9 @@ struct KernelSet {
   // per query, so scores never mix tiers.
   simdot_dotsq_i8_t *dotsq_i8;
   simdot_dotsq_f32_t *dotsq_f32;
+  // dots_i8 for rows expected in the L3 cache: the same results, with a farther prefetch where
+  // the tier has such a variant (avx2), else dots_i8 itself. See ForMatrixBytes.
+  simdot_dots_i8_t *dots_i8_cached;
   simdot_tier op_tier[SIMDOT_OP_COUNT];  // which tier each operation actually runs
   simdot_tier active;                    // the best supported tier at or below the cap
 };
@@ -35,6 +38,19 @@ simdot_tier TierFromName(const char *name);
 // Implemented per architecture (cpu_<arch>.cc); returns the tier bits the CPU and OS allow,
 // scalar included.
 unsigned DetectCpuTiers();
+
+// x86-64 only (cpu_x86_64.cc): the size in bytes of the L3 cache this core uses, as CPUID
+// describes it; 0 when the CPU does not say.
+size_t DetectL3Bytes();
+
+// A matrix of at most this many bytes is expected to stay in the L3 cache between searches:
+// half of the L3 (the other half for everything else), or 0 where the size is unknown or no
+// kernel would make use of it. Detected once.
+size_t CacheResidentBytes();
+
+// k for scanning a matrix of `bytes`: dots_i8 becomes dots_i8_cached when the matrix is cache
+// resident. The results are the same either way; only the prefetch distance differs.
+KernelSet ForMatrixBytes(const KernelSet &k, size_t bytes);
 
 }  // namespace simdot
 

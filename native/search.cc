@@ -142,6 +142,7 @@ void OfferBlock(Elem elem, const uint32_t *raw, size_t n, size_t first, Selectio
 void ScanShard(const SearchSpec &spec, size_t begin, size_t end, std::vector<Selection> *sel) {
   const size_t block = BlockRows(spec);
   const size_t elem_size = ElemSize(spec.elem);
+  const KernelSet kernels = ForMatrixBytes(spec.kernels, spec.nrows * spec.dim * elem_size);
   std::unique_ptr<uint32_t[]> scores(new uint32_t[block * spec.nq]);
   for (Selection &s : *sel) s.Reserve(end - begin);
   size_t r = begin;
@@ -155,7 +156,7 @@ void ScanShard(const SearchSpec &spec, size_t begin, size_t end, std::vector<Sel
       stop = std::min(end, r + block);
     }
     const size_t n = stop - r;
-    ScoreRows(spec.kernels, spec.elem, spec.queries, spec.nq,
+    ScoreRows(kernels, spec.elem, spec.queries, spec.nq,
               static_cast<const char *>(spec.rows) + r * spec.dim * elem_size, spec.dim, n,
               scores.get());
     for (size_t j = 0; j < spec.nq; j++) OfferBlock(spec.elem, scores.get() + j * n, n, r, &(*sel)[j]);

@@ -38,6 +38,12 @@ export interface Info {
   loadError?: string;
   /** The cap that was asked for, by SIMDOT_KERNEL or useKernel. */
   requested?: Tier;
+  /**
+   * With the native binary: int8 searches over a matrix of at most this many bytes (half of
+   * the CPU's L3 cache) expect it to stay in cache between calls and prefetch farther ahead.
+   * The results are the same either way. 0 when the CPU does not report its L3 size.
+   */
+  cacheResidentBytes?: number;
 }
 
 function tierRank(name: string): number {
@@ -114,6 +120,7 @@ export function info(): Info {
         native: binding !== undefined,
       };
   result.supported = [...((binding?.info().supported ?? []) as Tier[]), 'js'];
+  if (binding !== undefined) result.cacheResidentBytes = binding.info().cacheResidentBytes;
   if (bindingPath !== undefined) result.binding = bindingPath;
   if (loadError !== undefined) result.loadError = loadError;
   if (requested !== undefined) result.requested = requested;

@@ -10,6 +10,7 @@ export interface NativeInfo {
   kernel: string;
   kernels: Record<string, string>;
   supported: string[];
+  cacheResidentBytes: number;
 }
 
 export interface RawResult {

@@ -210,3 +210,28 @@ describe('topKAsync and the event loop', () => {
     expect(plain(result!)).toEqual(plain(topK(q, m, 10)));
   });
 });
+
+// int8 searches over a matrix of at most info().cacheResidentBytes use a kernel variant that
+// prefetches farther ahead (the avx2 tier has one); larger ones the plain dots kernel. The
+// reference scores with dots(), i.e. the plain kernel, so both sides of the size must agree.
+describe('int8 topK on both sides of info().cacheResidentBytes', () => {
+  it('matches the reference just under and just over the size, on 1 and 2 threads', () => {
+    useKernel('avx512vnni');
+    const { kernel, native, cacheResidentBytes } = simdot.info();
+    if (native && kernel !== 'js') expect(typeof cacheResidentBytes).toBe('number');
+    const dim = 384; // long enough for the streaming path
+    // Bounded for the test's memory: past 64 MiB only the "under" side is checked as under.
+    const limit = Math.min(cacheResidentBytes ?? 0, 64 << 20);
+    const under = Math.max(1, Math.floor(limit / dim));
+    console.log(`kernel ${kernel}, cacheResidentBytes ${cacheResidentBytes}: ${under} and ${under + 1} rows of ${dim}`);
+    const q = new Int8Array(dim);
+    randomFillSync(q);
+    const m = new Int8Array((under + 1) * dim);
+    randomFillSync(m);
+    for (const rows of [under, under + 1]) {
+      const view = m.subarray(0, rows * dim);
+      const want = reference(q, view, 10);
+      for (const threads of [1, 2]) expect(plain(topK(q, view, 10, { threads }))).toEqual(want);
+    }
+  });
+});
