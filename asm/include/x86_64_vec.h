@@ -89,6 +89,13 @@
     vmovdqa %ymm\src, %ymm4
 .endm
 
+/* eax = the rows of the next group: four, or the last 1..3 of the rcx >= 1 left. */
+.macro ROWS4_COUNT
+    movl    $(4), %eax
+    cmpq    $(4), %rcx
+    cmovbl  %ecx, %eax
+.endm
+
 /* Stores the four sums of ymm7..ymm4 at r8, minus \corr in every lane when one is named (an
  * xmm register). Clobbers ymm12, ymm13. */
 .macro ROWS4_STORE corr

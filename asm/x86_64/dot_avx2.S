@@ -413,15 +413,15 @@ L(dots_i8_r1_reduce):
  * reaches ~60% whatever its prefetches.
  *
  * q is prepared once into a 32-byte aligned stack copy of at most 8 KiB (at rsp +
- * DOTS_I8_STREAM_Q; the caller's rsp is below it), so that each 32-byte row chunk costs one load and two shifts instead
- * of two VPMOVSXBW: read as 16 words, the odd bytes are the words shifted right by 8 (VPSRAW,
- * sign-extended) and the even bytes times 256 are the words shifted left by 8 (VPSLLW). For
- * every whole 32-byte chunk of q the copy holds its 16 even bytes and then its 16 odd bytes as
- * int16; a last 16-byte chunk is plain VPMOVSXBW. The even products are 256 times too large and
- * go to their own accumulators (ymm0, ymm1): each 32-byte chunk adds to a lane of one of them
- * one VPMADDWD pair sum of at most 2 * 128 * 128 * 256 = 2^23, and there are at most dim/32 <= 128
- * chunks, so their lanes and the two added together stay within 2^30 and VPSRAD by 8 gives the
- * exact sum. The odd products, the 16-byte chunk and the tail go to ymm2, ymm3.
+ * DOTS_I8_STREAM_Q; the caller's rsp is saved below it), so that each 32-byte row chunk costs one
+ * load and two shifts instead of two VPMOVSXBW: read as 16 words, the odd bytes are the words
+ * shifted right by 8 (VPSRAW, sign-extended) and the even bytes times 256 are the words shifted
+ * left by 8 (VPSLLW). For every whole 32-byte chunk of q the copy holds its 16 even bytes and then
+ * its 16 odd bytes as int16; a last 16-byte chunk is plain VPMOVSXBW. The even products are 256
+ * times too large and go to their own accumulators (ymm0, ymm1): each 32-byte chunk adds to a lane
+ * of one of them one VPMADDWD pair sum of at most 2 * 128 * 128 * 256 = 2^23, and there are at
+ * most dim/32 <= 128 chunks, so their lanes and the two added together stay within 2^30 and VPSRAD
+ * by 8 gives the exact sum. The odd products, the 16-byte chunk and the tail go to ymm2, ymm3.
  *
  * Registers: rsi = row, r10 = byte offset in the row, r11 = dim rounded down to 128, rdi = dim
  * rounded down to 32 (q is not needed past the copy), rax = rows left in the group of four,
@@ -469,10 +469,7 @@ L(dots_i8_stream_prepped):
      * and a whole group is reduced with three VPHADDD and one 16-byte store, as in the
      * four-row loop; reducing each row alone took about 40% of the time at dim 384. */
 L(dots_i8_stream_group):
-    movl    $4, %eax                    /* rows in this group */
-    cmpq    $4, %rcx
-    jae     L(dots_i8_stream_row)
-    movl    %ecx, %eax                  /* the last 1..3 rows */
+    ROWS4_COUNT
     .p2align 4
 L(dots_i8_stream_row):
     vpxor   %xmm0, %xmm0, %xmm0

@@ -375,10 +375,7 @@ L(dots_i8_stream):
     movq    %rdx, %r9
     andq    $-64, %r9
 L(dots_i8_stream_group):
-    movl    $4, %eax                    /* rows in this group */
-    cmpq    $4, %rcx
-    jae     L(dots_i8_stream_row)
-    movl    %ecx, %eax                  /* the last 1..3 rows */
+    ROWS4_COUNT
     .p2align 4
 L(dots_i8_stream_row):
     vpxor   %xmm0, %xmm0, %xmm0
