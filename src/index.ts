@@ -108,19 +108,18 @@ export function useKernel(tier: Tier): Tier {
 }
 
 export function info(): Info {
-  const result: Info = active
-    ? (() => {
-        const n = active.info();
-        return { kernel: n.kernel as Tier, kernels: n.kernels as Record<Operation, Tier>, supported: [], native: true };
-      })()
+  // active is either the binding or undefined (the js tier).
+  const native = binding?.info();
+  const result: Info = active && native
+    ? { kernel: native.kernel as Tier, kernels: native.kernels as Record<Operation, Tier>, supported: [], native: true }
     : {
         kernel: 'js',
         kernels: Object.fromEntries(OPERATIONS.map((op) => [op, 'js'])) as Record<Operation, Tier>,
         supported: [],
         native: binding !== undefined,
       };
-  result.supported = [...((binding?.info().supported ?? []) as Tier[]), 'js'];
-  if (binding !== undefined) result.cacheResidentBytes = binding.info().cacheResidentBytes;
+  result.supported = [...((native?.supported ?? []) as Tier[]), 'js'];
+  if (native !== undefined) result.cacheResidentBytes = native.cacheResidentBytes;
   if (bindingPath !== undefined) result.binding = bindingPath;
   if (loadError !== undefined) result.loadError = loadError;
   if (requested !== undefined) result.requested = requested;
