@@ -225,17 +225,27 @@ Napi::Value SearchSync(const Napi::CallbackInfo &info) {
   return MakeResults(info.Env(), spec.elem, results);
 }
 
-// The same search on a libuv worker thread. The typed arrays are referenced until the promise
-// settles, so garbage collection cannot free their memory under the search.
+// The same search on a libuv worker thread. JavaScript runs on while it does, and may resize,
+// transfer or drop the arrays it passed. The queries and the filter are small, so the worker
+// reads its own copies of them; the matrix is too large to copy, and is referenced until the
+// promise settles, so garbage collection cannot free it under the search (what a resize or a
+// transfer would do to it is for the JavaScript layer to refuse or detect).
 class SearchWorker : public Napi::AsyncWorker {
  public:
   SearchWorker(const Napi::CallbackInfo &info, const simdot::SearchSpec &spec)
       : Napi::AsyncWorker(info.Env(), "simdot.search"),
         deferred_(Napi::Promise::Deferred::New(info.Env())),
         spec_(spec),
-        instance_(GetInstance(info)) {
-    for (size_t i = 0; i < 2; i++) keep_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
-    if (spec.filter) keep_.push_back(Napi::Persistent(info[5].As<Napi::Object>()));
+        instance_(GetInstance(info)),
+        matrix_(Napi::Persistent(info[1].As<Napi::Object>())) {
+    const size_t elem_size = spec.elem == Elem::kI8 ? 1 : 4;
+    const uint8_t *q = static_cast<const uint8_t *>(spec.queries);
+    queries_.assign(q, q + spec.nq * spec.dim * elem_size);
+    spec_.queries = queries_.data();
+    if (spec.filter) {
+      filter_.assign(spec.filter, spec.filter + (spec.nrows + 7) / 8);
+      spec_.filter = filter_.data();
+    }
   }
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
@@ -249,7 +259,8 @@ class SearchWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   simdot::SearchSpec spec_;
   Instance *instance_;
-  std::vector<Napi::ObjectReference> keep_;
+  Napi::ObjectReference matrix_;
+  std::vector<uint8_t> queries_, filter_;
   std::vector<std::vector<Hit>> results_;
 };
 

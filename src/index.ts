@@ -3,6 +3,7 @@ import * as fallback from './fallback.js';
 import { loadBinding, type Binding } from './native.js';
 import {
   describe,
+  fixedLength,
   isInt8Array,
   MAX_I8_DIM,
   MAX_RESULTS,
@@ -249,16 +250,27 @@ export function topK(query: Vector, matrix: Vector, k: number, options?: TopKOpt
 }
 
 /**
- * topK computed off the event loop (on a worker thread), with identical results. The arrays are
- * referenced until the promise settles; do not transfer or resize their buffers meanwhile.
- * Invalid arguments reject the promise with the error topK would throw.
+ * topK computed off the event loop (on a worker thread), with identical results. Invalid
+ * arguments reject the promise with the error topK would throw. The query and the filter are
+ * copied when the call is made. The matrix is read in place, and is referenced until the promise
+ * settles: it may not be on a resizable ArrayBuffer (a TypeError), and if its buffer is
+ * transferred before the promise settles, the promise rejects with a TypeError; the receiver of
+ * a buffer transferred meanwhile must keep it until then.
  */
 export function topKAsync(query: Int8Array, matrix: Int8Array, k: number, options?: TopKOptions): Promise<TopKResult<Int32Array>>;
 export function topKAsync(query: Float32Array, matrix: Float32Array, k: number, options?: TopKOptions): Promise<TopKResult<Float32Array>>;
 export async function topKAsync(query: Vector, matrix: Vector, k: number, options?: TopKOptions): Promise<TopKResult> {
   const s = checkSearch('topKAsync', query, matrix, k, options);
+  fixedLength('topKAsync', 'matrix', s.m);
   if (!active) return searchJs(s)[0]!;
-  return (await active.searchAsync(s.q, s.m, s.dim, s.k, s.threads, s.filter))[0]!;
+  const bytes = s.m.byteLength;
+  const result = (await active.searchAsync(s.q, s.m, s.dim, s.k, s.threads, s.filter))[0]!;
+  // A view reports 0 bytes once its buffer is detached (a growable SharedArrayBuffer may only
+  // have grown): the search read memory that had moved on.
+  if (bytes !== 0 && s.m.byteLength === 0) {
+    throw new TypeError('topKAsync: matrix was detached (its ArrayBuffer transferred) before the search ended');
+  }
+  return result;
 }
 
 /**

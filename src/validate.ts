@@ -65,6 +65,21 @@ function checkAttached(fn: string, name: string, value: ArrayBufferView & { leng
   }
 }
 
+/**
+ * A view whose memory another thread will read after the call returns: its buffer must not be
+ * able to shrink meanwhile. A resizable ArrayBuffer can (resize() releases the memory at once);
+ * a growable SharedArrayBuffer only grows, and a fixed-length buffer keeps its memory while
+ * referenced.
+ */
+export function fixedLength(fn: string, name: string, value: ArrayBufferView): void {
+  if ((value.buffer as { resizable?: boolean }).resizable === true) {
+    throw new TypeError(
+      `${fn}: expected ${name} to be a view on a fixed-length ArrayBuffer or a SharedArrayBuffer, received a view on a ` +
+        `resizable ArrayBuffer, which could shrink while the search reads it (topK takes it)`,
+    );
+  }
+}
+
 /** The first vector argument sets the element type of the call. */
 export function vector(fn: string, name: string, value: unknown): Vector {
   if (!isInt8Array(value) && !isFloat32Array(value)) {

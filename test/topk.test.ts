@@ -141,6 +141,63 @@ for (const tier of supported) {
       }
     });
 
+    // JavaScript runs on while topKAsync searches, and can shrink or transfer the buffers it was
+    // given. Shrinking a resizable ArrayBuffer releases its memory at once, so the query and the
+    // filter must have been copied; a matrix that could shrink is refused, and one whose buffer
+    // is transferred mid-search is reported (the native search then ran on the moved memory,
+    // which the receiver here keeps alive).
+    it('topKAsync copes with its buffers being shrunk or transferred while it runs', async () => {
+      useKernel(tier);
+      const dim = 1536;
+      const rows = 20_000;
+      const m = new Int8Array(dim * rows);
+      randomFillSync(m);
+      const q = new Int8Array(dim);
+      randomFillSync(q);
+      const filter = filters(rows)[4]![1];
+      const want = plain(topK(q, m, 10, { filter }));
+
+      const qBuffer = new ArrayBuffer(dim, { maxByteLength: dim });
+      const fBuffer = new ArrayBuffer(filter.length, { maxByteLength: filter.length });
+      const qView = new Int8Array(qBuffer);
+      const fView = new Uint8Array(fBuffer);
+      qView.set(q);
+      fView.set(filter);
+      const pending = topKAsync(qView, m, 10, { filter: fView, threads: 1 });
+      qBuffer.resize(0);
+      fBuffer.resize(0);
+      expect(plain(await pending)).toEqual(want);
+
+      const growable = new SharedArrayBuffer(m.length, { maxByteLength: 2 * m.length });
+      const shared = new Int8Array(growable);
+      shared.set(m);
+      const onShared = topKAsync(q, shared, 10, { filter });
+      growable.grow(2 * m.length); // growing keeps the memory in place; the rows added score 0
+      expect(plain(await onShared)).toEqual(want);
+
+      const resizable = new ArrayBuffer(m.length, { maxByteLength: m.length });
+      new Int8Array(resizable).set(m);
+      await expect(topKAsync(q, new Int8Array(resizable), 10)).rejects.toThrow(
+        new TypeError(
+          'topKAsync: expected matrix to be a view on a fixed-length ArrayBuffer or a SharedArrayBuffer, received a view on a ' +
+            'resizable ArrayBuffer, which could shrink while the search reads it (topK takes it)',
+        ),
+      );
+      expect(plain(topK(q, new Int8Array(resizable), 10, { filter }))).toEqual(want);
+
+      const moved = m.slice();
+      const search = topKAsync(q, moved, 10, { filter });
+      const receiver = structuredClone(moved.buffer, { transfer: [moved.buffer] });
+      const settled = await search.then(plain, (e: unknown) => e);
+      if (tier === 'js') {
+        // The TypeScript search ran within the call, before the transfer.
+        expect(settled).toEqual(want);
+      } else {
+        expect(settled).toEqual(new TypeError('topKAsync: matrix was detached (its ArrayBuffer transferred) before the search ended'));
+      }
+      expect(receiver.byteLength).toBe(m.length);
+    });
+
     it('topKBatch equals one topK per query, for 1 to 17 queries', () => {
       useKernel(tier);
       for (const { name, q, m } of sets) {
