@@ -9,6 +9,7 @@ import {
   MAX_RESULTS,
   out as checkOut,
   positiveInteger,
+  readOptions,
   rows,
   sameType,
   searchOptions,
@@ -199,6 +200,7 @@ export interface TopKBatchOptions extends TopKOptions {
 type Search = { q: Vector; m: Vector; dim: number; k: number; threads: number; filter: Uint8Array | undefined };
 
 function checkSearch(fn: string, query: unknown, matrix: unknown, k: unknown, options: unknown): Search {
+  options = readOptions(options, ['threads', 'filter']);
   const q = vector(fn, 'query', query);
   const m = sameType(fn, 'matrix', matrix, q, 'query');
   const nrows = rows(fn, q, m);
@@ -208,6 +210,7 @@ function checkSearch(fn: string, query: unknown, matrix: unknown, k: unknown, op
 }
 
 function checkBatch(fn: string, queries: unknown, matrix: unknown, k: unknown, options: unknown): Search & { nq: number } {
+  options = readOptions(options, ['dim', 'threads', 'filter']);
   const q = vector(fn, 'queries', queries);
   const m = sameType(fn, 'matrix', matrix, q, 'queries');
   const kk = positiveInteger(fn, 'k', k);

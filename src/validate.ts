@@ -166,6 +166,17 @@ export interface SearchOptionsChecked {
   filter: Uint8Array | undefined;
 }
 
+/**
+ * The options a search reads, each read once and before any argument is checked: a getter runs
+ * the caller's code, which could detach or shrink an array that was already checked.
+ */
+export function readOptions(options: unknown, keys: readonly string[]): unknown {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return options;
+  const values: Record<string, unknown> = {};
+  for (const key of keys) values[key] = (options as Record<string, unknown>)[key];
+  return values;
+}
+
 /** options.threads and options.filter of topK, topKAsync and topKBatch. */
 export function searchOptions(fn: string, options: unknown, nrows: number, required = false): SearchOptionsChecked {
   if (options === undefined && !required) return { threads: 0, filter: undefined };

@@ -87,6 +87,27 @@ describe.each(['native', 'js'] as const)('search bad input (%s)', (tier) => {
       expect((err as Error).message).toMatch(message);
     });
   }
+  // Option getters run the caller's code; the options are read before the arrays are checked, so
+  // an array a getter detaches or shrinks is reported like any other bad array.
+  it('an options getter that detaches or shrinks the matrix: the error names it', async () => {
+    useKernel(tier === 'js' ? 'js' : 'avx512vnni');
+    const settle = async (fn: string, args: unknown[]) => {
+      const f = { topK, topKAsync, topKBatch }[fn] as (...a: unknown[]) => unknown;
+      try {
+        return await f(...args);
+      } catch (err) {
+        return err;
+      }
+    };
+    for (const fn of ['topK', 'topKAsync', 'topKBatch']) {
+      const detached = new Int8Array(80);
+      const transfer = { dim: 4, get threads() { structuredClone(detached.buffer, { transfer: [detached.buffer] }); return 1; } };
+      expect(await settle(fn, [q, detached, 3, transfer])).toEqual(new TypeError(`${fn}: matrix is a view on a detached ArrayBuffer`));
+      const buffer = new ArrayBuffer(80, { maxByteLength: 80 });
+      const shrink = { dim: 4, get filter() { buffer.resize(10); return undefined; } };
+      expect(await settle(fn, [q, new Int8Array(buffer), 3, shrink])).toEqual(new RangeError(`${fn}: matrix length 10 is not a multiple of dim 4`));
+    }
+  });
   it('the process carries on', () => {
     useKernel('avx512vnni');
     expect(Array.from(topK(new Int8Array([1]), new Int8Array([3, 1, 2]), 2).indices)).toEqual([0, 2]);
