@@ -191,29 +191,42 @@ bool ParseSearch(const Napi::CallbackInfo &info, simdot::SearchSpec *spec) {
   return true;
 }
 
-Napi::Object MakeResult(Napi::Env env, Elem elem, const std::vector<Hit> &hits) {
+// The results as JavaScript values, with raw Node-API calls whose failure is returned, not
+// thrown: a topKAsync can finish while its worker thread is being terminated, when no property
+// can be set, and node-addon-api turns an error it cannot throw into a fatal one.
+napi_status MakeResult(napi_env env, Elem elem, const std::vector<Hit> &hits, napi_value *result) {
   const size_t n = hits.size();
-  Napi::Uint32Array indices = Napi::Uint32Array::New(env, n);
-  Napi::TypedArray scores = elem == Elem::kI8 ? static_cast<Napi::TypedArray>(Napi::Int32Array::New(env, n))
-                                              : static_cast<Napi::TypedArray>(Napi::Float32Array::New(env, n));
-  uint32_t *index_data = indices.Data();
-  // Both score types are 4 bytes: copy each score's own bits.
-  uint32_t *score_data = reinterpret_cast<uint32_t *>(
-      static_cast<uint8_t *>(scores.ArrayBuffer().Data()) + scores.ByteOffset());
-  for (size_t i = 0; i < n; i++) {
-    index_data[i] = hits[i].index;
-    score_data[i] = hits[i].raw;
+  void *index_data, *score_data;
+  napi_value index_buffer, score_buffer, indices, scores;
+  napi_status status;
+  if ((status = napi_create_arraybuffer(env, n * 4, &index_data, &index_buffer)) != napi_ok ||
+      (status = napi_create_typedarray(env, napi_uint32_array, n, index_buffer, 0, &indices)) != napi_ok ||
+      (status = napi_create_arraybuffer(env, n * 4, &score_data, &score_buffer)) != napi_ok ||
+      (status = napi_create_typedarray(env, elem == Elem::kI8 ? napi_int32_array : napi_float32_array, n,
+                                       score_buffer, 0, &scores)) != napi_ok) {
+    return status;
   }
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("indices", indices);
-  result.Set("scores", scores);
-  return result;
+  // Both score types are 4 bytes: copy each score's own bits.
+  for (size_t i = 0; i < n; i++) {
+    static_cast<uint32_t *>(index_data)[i] = hits[i].index;
+    static_cast<uint32_t *>(score_data)[i] = hits[i].raw;
+  }
+  if ((status = napi_create_object(env, result)) != napi_ok ||
+      (status = napi_set_named_property(env, *result, "indices", indices)) != napi_ok) {
+    return status;
+  }
+  return napi_set_named_property(env, *result, "scores", scores);
 }
 
-Napi::Array MakeResults(Napi::Env env, Elem elem, const std::vector<std::vector<Hit>> &results) {
-  Napi::Array array = Napi::Array::New(env, results.size());
-  for (size_t j = 0; j < results.size(); j++) array.Set(j, MakeResult(env, elem, results[j]));
-  return array;
+napi_status MakeResults(napi_env env, Elem elem, const std::vector<std::vector<Hit>> &results,
+                        napi_value *array) {
+  napi_status status = napi_create_array_with_length(env, results.size(), array);
+  for (size_t j = 0; status == napi_ok && j < results.size(); j++) {
+    napi_value result;
+    status = MakeResult(env, elem, results[j], &result);
+    if (status == napi_ok) status = napi_set_element(env, *array, static_cast<uint32_t>(j), result);
+  }
+  return status;
 }
 
 // search(queries, matrix, dim, k, threads, filter?) -> one { indices, scores } per query.
@@ -222,7 +235,14 @@ Napi::Value SearchSync(const Napi::CallbackInfo &info) {
   if (!ParseSearch(info, &spec)) return {};
   std::vector<std::vector<Hit>> results;
   simdot::Search(spec, GetInstance(info)->pool, &results);
-  return MakeResults(info.Env(), spec.elem, results);
+  napi_value array;
+  if (MakeResults(info.Env(), spec.elem, results, &array) != napi_ok) {
+    if (!info.Env().IsExceptionPending()) {
+      Napi::Error::New(info.Env(), "simdot binding: could not create the results").ThrowAsJavaScriptException();
+    }
+    return {};
+  }
+  return Napi::Value(info.Env(), array);
 }
 
 // The same search on a libuv worker thread. JavaScript runs on while it does, and may resize,
@@ -234,7 +254,6 @@ class SearchWorker : public Napi::AsyncWorker {
  public:
   SearchWorker(const Napi::CallbackInfo &info, const simdot::SearchSpec &spec)
       : Napi::AsyncWorker(info.Env(), "simdot.search"),
-        deferred_(Napi::Promise::Deferred::New(info.Env())),
         spec_(spec),
         instance_(GetInstance(info)),
         matrix_(Napi::Persistent(info[1].As<Napi::Object>())) {
@@ -248,15 +267,41 @@ class SearchWorker : public Napi::AsyncWorker {
     }
   }
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
+  // The promise the search settles, or an empty value (with an exception pending) if none could
+  // be made.
+  Napi::Value Promise() {
+    napi_value promise;
+    if (napi_create_promise(Env(), &deferred_, &promise) != napi_ok) return {};
+    return Napi::Value(Env(), promise);
+  }
 
  protected:
   void Execute() override { simdot::Search(spec_, instance_->pool, &results_); }
-  void OnOK() override { deferred_.Resolve(MakeResults(Env(), spec_.elem, results_)); }
-  void OnError(const Napi::Error &error) override { deferred_.Reject(error.Value()); }
+  // Raw calls again, each failure left unthrown: when the environment is being torn down, no
+  // one can observe the promise any more.
+  void OnOK() override {
+    napi_value array;
+    if (MakeResults(Env(), spec_.elem, results_, &array) == napi_ok) {
+      napi_resolve_deferred(Env(), deferred_, array);
+      return;
+    }
+    // Reject with the pending exception, or with an error of our own if there is none.
+    napi_value error, message;
+    napi_valuetype type;
+    if (napi_get_and_clear_last_exception(Env(), &error) != napi_ok ||
+        napi_typeof(Env(), error, &type) != napi_ok || type == napi_undefined) {
+      if (napi_create_string_utf8(Env(), "simdot binding: could not create the results", NAPI_AUTO_LENGTH,
+                                  &message) != napi_ok ||
+          napi_create_error(Env(), nullptr, message, &error) != napi_ok) {
+        return;
+      }
+    }
+    napi_reject_deferred(Env(), deferred_, error);
+  }
+  void OnError(const Napi::Error &error) override { napi_reject_deferred(Env(), deferred_, error.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
+  napi_deferred deferred_ = nullptr;
   simdot::SearchSpec spec_;
   Instance *instance_;
   Napi::ObjectReference matrix_;
@@ -268,7 +313,11 @@ Napi::Value SearchAsync(const Napi::CallbackInfo &info) {
   simdot::SearchSpec spec;
   if (!ParseSearch(info, &spec)) return {};
   SearchWorker *worker = new SearchWorker(info, spec);  // deletes itself after OnOK/OnError
-  Napi::Promise promise = worker->Promise();
+  Napi::Value promise = worker->Promise();
+  if (promise.IsEmpty()) {
+    delete worker;
+    return {};
+  }
   worker->Queue();
   return promise;
 }

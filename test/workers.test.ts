@@ -97,6 +97,34 @@ describe('worker_threads', () => {
     }
   });
 
+  // A search that finishes while its worker is being terminated settles its promise during the
+  // worker's teardown, when no JavaScript can run: that must not take the process down.
+  it('survives workers terminated while their topKAsync searches run', async () => {
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const simdot = require(workerData.entry);
+      simdot.useKernel('scalar'); // the slowest native tier: the searches are still running
+      const dim = 1536, rows = 50000;
+      const m = new Int8Array(dim * rows);
+      for (let i = 0; i < m.length; i += 61) m[i] = i & 127;
+      const q = m.slice(0, dim);
+      for (let i = 0; i < 4; i++) simdot.topKAsync(q, m, 10, { threads: 2 });
+      setInterval(() => {}, 1000); // the worker ends by terminate() alone, whenever they finish
+      parentPort.postMessage('searching');`;
+    const codes: number[] = [];
+    for (let round = 0; round < 8; round++) {
+      const worker = new Worker(source, { eval: true, workerData: { entry: `${distDir}index.js` } });
+      await new Promise<void>((resolve, reject) => {
+        worker.once('message', () => setTimeout(resolve, round * 3));
+        worker.once('error', reject);
+      });
+      codes.push(await worker.terminate());
+    }
+    expect(codes).toEqual(Array(8).fill(1)); // terminate() ends a worker with exit code 1
+    const q = new Int8Array([1, 2, 3]);
+    expect(Array.from((await simdot.topKAsync(q, new Int8Array([0, 0, 1, 3, 2, 1]), 1)).indices)).toEqual([1]);
+  });
+
   it('searches one matrix on a SharedArrayBuffer from two workers, each scoring half the rows into a shared out', async () => {
     const dim = 384;
     const rows = 6001; // odd, so the halves differ in size
