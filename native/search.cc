@@ -220,21 +220,32 @@ void Search(const SearchSpec &spec, ThreadPool &pool, std::vector<std::vector<Hi
   // Shards start on multiples of 64 rows so filter words never straddle two shards.
   const size_t per_shard = ((spec.nrows + threads - 1) / threads + 63) & ~size_t{63};
   const size_t shards = (spec.nrows + per_shard - 1) / per_shard;
-  std::vector<std::vector<Selection>> shard_sel(shards,
-                                                std::vector<Selection>(spec.nq, Selection(spec.k)));
-  pool.Run(shards, threads, [&](size_t s) {
-    ScanShard(spec, s * per_shard, std::min(spec.nrows, (s + 1) * per_shard), &shard_sel[s]);
-  });
-  for (size_t j = 0; j < spec.nq; j++) {
-    std::vector<Hit> &out = (*results)[j];
-    for (auto &sel : shard_sel) {
-      std::vector<Hit> &hits = sel[j].Hits();
-      out.insert(out.end(), hits.begin(), hits.end());
-      std::vector<Hit>().swap(hits);
+  // Queries go in passes over the rows of at most kPassQueries each: a shard holds a block's
+  // scores and a selection for every query of the pass, so what a search holds stays bounded
+  // however many queries it has (a million queries once took 4 GB of scores per shard).
+  constexpr size_t kPassQueries = 256;
+  const size_t query_bytes = spec.dim * ElemSize(spec.elem);
+  for (size_t first = 0; first < spec.nq; first += kPassQueries) {
+    SearchSpec pass = spec;
+    pass.queries = static_cast<const char *>(spec.queries) + first * query_bytes;
+    pass.nq = std::min(kPassQueries, spec.nq - first);
+    std::vector<std::vector<Selection>> shard_sel(shards,
+                                                  std::vector<Selection>(pass.nq, Selection(spec.k)));
+    pool.Run(shards, threads, [&](size_t s) {
+      ScanShard(pass, s * per_shard, std::min(spec.nrows, (s + 1) * per_shard), &shard_sel[s]);
+    });
+    for (size_t j = 0; j < pass.nq; j++) {
+      std::vector<Hit> &out = (*results)[first + j];
+      for (auto &sel : shard_sel) {
+        std::vector<Hit> &hits = sel[j].Hits();
+        out.insert(out.end(), hits.begin(), hits.end());
+        std::vector<Hit>().swap(hits);
+      }
+      const size_t keep = std::min(spec.k, out.size());
+      std::partial_sort(out.begin(), out.begin() + keep, out.end(), Better);
+      out.resize(keep);
+      out.shrink_to_fit();
     }
-    const size_t keep = std::min(spec.k, out.size());
-    std::partial_sort(out.begin(), out.begin() + keep, out.end(), Better);
-    out.resize(keep);
   }
 }
 

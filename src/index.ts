@@ -6,6 +6,7 @@ import {
   fixedLength,
   isInt8Array,
   MAX_I8_DIM,
+  MAX_QUERIES,
   MAX_RESULTS,
   out as checkOut,
   positiveInteger,
@@ -223,6 +224,9 @@ function checkBatch(fn: string, queries: unknown, matrix: unknown, k: unknown, o
   const nrows = m.length / dim;
   const nq = q.length / dim;
   const { threads, filter } = searchOptions(fn, options, nrows, true);
+  if (nq > MAX_QUERIES) {
+    throw new RangeError(`${fn}: ${nq} queries exceed the limit of ${MAX_QUERIES} per call; split the batch`);
+  }
   if (nq * Math.min(kk, nrows) > MAX_RESULTS) {
     throw new RangeError(`${fn}: ${nq} queries x min(k, rows) ${Math.min(kk, nrows)} results exceed the limit of ${MAX_RESULTS}`);
   }

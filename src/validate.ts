@@ -204,3 +204,10 @@ export function searchOptions(fn: string, options: unknown, nrows: number, requi
 
 /** A search keeps nq * min(k, rows) hits in memory; refuse what could not be allocated. */
 export const MAX_RESULTS = 2 ** 27;
+
+/**
+ * A batch returns one object with two typed arrays per query, about 400 bytes of JavaScript heap
+ * each: 2^20 queries take some 400 MB, and many more could exhaust the heap, which aborts the
+ * process. Larger batches are refused; split them.
+ */
+export const MAX_QUERIES = 2 ** 20;

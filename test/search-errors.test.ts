@@ -52,6 +52,8 @@ const batch: Case[] = [
   ['type mix', [f, m, 3, { dim: 4 }], TypeError, /^topKBatch: expected matrix to be an Float32Array like queries, received Int8Array\(80\)$/],
   ['filter of the wrong length', [q, m, 3, { dim: 4, filter: new Uint8Array(1) }], RangeError, /topKBatch: expected options.filter to have 3 bytes/],
   ['threads of 0', [q, m, 3, { dim: 4, threads: 0 }], RangeError, /topKBatch: expected options.threads/],
+  ['too many queries', [new Int8Array(2 ** 20 + 1), new Int8Array(4), 1, { dim: 1 }], RangeError,
+    /^topKBatch: 1048577 queries exceed the limit of 1048576 per call; split the batch$/],
   ['too many results', [new Int8Array(4 * 3000), new Int8Array(4 * 50000), 50000, { dim: 4 }], RangeError,
     /topKBatch: 3000 queries x min\(k, rows\) 50000 results exceed the limit/],
 ];

@@ -219,6 +219,27 @@ for (const tier of supported) {
       }
     });
 
+    // The native search takes a large batch in passes of 256 queries: 600 queries cross two
+    // pass boundaries.
+    it('topKBatch of 600 queries equals one topK per query', () => {
+      useKernel(tier);
+      for (const [Type, fill] of [[Int8Array, int8], [Float32Array, float]] as const) {
+        const dim = 24;
+        const rows = 300;
+        const queries = matrix(Type as typeof Int8Array, dim * 600, 0, fill);
+        const m = matrix(Type as typeof Int8Array, dim * rows, 0, fill);
+        const filter = filters(rows)[4]![1];
+        for (const options of [{ dim, threads: 3 }, { dim, filter }]) {
+          const batch = topKBatch(queries, m, 5, options).map(plain);
+          expect(batch.length).toBe(600);
+          for (let j = 0; j < 600; j++) {
+            const single = plain(topK(queries.subarray(j * dim, (j + 1) * dim), m, 5, 'filter' in options ? { filter } : {}));
+            expect(batch[j], `${Type.name} query ${j} ${JSON.stringify(Object.keys(options))}`).toEqual(single);
+          }
+        }
+      }
+    });
+
     it('an empty matrix gives an empty result', async () => {
       useKernel(tier);
       for (const [q, m] of [[new Int8Array(4), new Int8Array(0)], [new Float32Array(4), new Float32Array(0)]] as const) {
