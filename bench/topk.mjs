@@ -3,11 +3,11 @@
 // (usearch exactSearch, simsimd per row in a JS loop, hnswlib-node BruteforceSearch), all
 // measured in one run.
 //
-//   node --expose-gc bench/topk.mjs [--quick] [--skip js,scalar,simsimd,hnswlib,usearch]
+//   node --expose-gc bench/topk.mjs [--quick] [--skip js,scalar,simsimd,hnswlib,usearch,filter]
 //        [--int8-rows 1000000] [--f32-rows 250000] [--small-rows 10000] [--dim 1536]
 //
-// Cases: top-10 over 1,000,000 x 1536 int8, over 10,000 x 1536 int8 (in cache) and over
-// 250,000 x 1536 float32. The peers are devDependencies of bench/package.json only: install them
+// Cases: top-10 over 1,000,000 x 1536 int8 (also with filters of several densities), over
+// 10,000 x 1536 int8 (in cache) and over 250,000 x 1536 float32. The peers are devDependencies of bench/package.json only: install them
 // with `npm install --prefix bench` (or `bash bench/setup.sh`); a peer that is missing or does
 // not load is reported and skipped. Prints a Markdown table per case and the ratios issue 3's
 // targets name. Timings are medians of mitata samples; this machine is shared and noisy, so
@@ -278,6 +278,65 @@ function compare(name, refs, gots, q, m) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Filters: topK over the same matrix with only some rows eligible.
+
+/** A filter bitset over nrows rows, bit i set when eligible(i). */
+function bitset(nrows, eligible) {
+  const f = new Uint8Array(Math.ceil(nrows / 8));
+  for (let i = 0; i < nrows; i++) if (eligible(i)) f[i >> 3] |= 1 << (i & 7);
+  return f;
+}
+
+/** The expected top-k of the eligible rows, from every row's score: a scan keeping the best k. */
+function filteredReference(scores, filter, k) {
+  const best = []; // [score, row], best first; ties by lower row (rows arrive in order)
+  for (let i = 0; i < scores.length; i++) {
+    if (!((filter[i >> 3] >> (i & 7)) & 1)) continue;
+    const v = scores[i];
+    if (best.length === k && v <= best[k - 1][0]) continue;
+    let at = best.length;
+    while (at > 0 && best[at - 1][0] < v) at--;
+    best.splice(at, 0, [v, i]);
+    if (best.length > k) best.pop();
+  }
+  return { indices: best.map(([, i]) => i) };
+}
+
+async function filterCase(q0, matrix, nrows, unfiltered) {
+  const seeded = (seed) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const cases = [
+    ['every row', () => true],
+    ['random 50%', (r) => r() < 0.5],
+    ['every other row', (r, i) => (i & 1) === 0],
+    ['random 10%', (r) => r() < 0.1],
+    ['random 1%', (r) => r() < 0.01],
+    ['random 0.1%', (r) => r() < 0.001],
+    ['the first 10%, one run', (r, i) => i < nrows / 10],
+    ['runs of 64 rows, 10%', (r, i) => (i >> 6) % 10 === 0],
+  ];
+  const scores = simdot.dots(q0, matrix);
+  const rows = [];
+  const checks = [];
+  for (const [name, rule] of cases) {
+    const r = seeded(name.length);
+    const filter = bitset(nrows, (i) => rule(r, i));
+    progress(`int8: simdot topK ${best}, filter ${name}, 1 thread`);
+    const ns = await median(() => simdot.topK(q0, matrix, K, { threads: 1, filter }));
+    rows.push({ name, ns });
+    checks.push(compare(`filter ${name}`, [filteredReference(scores, filter, K)], [simdot.topK(q0, matrix, K, { threads: 1, filter })], q0, matrix));
+  }
+  log(`\n## int8 with a filter: top-${K} over ${rowsText(nrows)} x ${dim}, 1 thread\n`);
+  log(`Only rows whose filter bit is set are eligible. Each run of eligible rows costs a kernel call and a cache miss, so where runs are short and many the search scores whole blocks and offers only the eligible rows.\n`);
+  log('| filter | ms per query | vs topK without a filter |');
+  log('|---|---:|---:|');
+  log(`| none | ${fmt(unfiltered / 1e6)} | 100% |`);
+  for (const { name, ns } of rows) log(`| ${name} | ${fmt(ns / 1e6)} | ${pct(ns / unfiltered)} |`);
+  log('');
+  log(`result checks (against the best ${K} eligible rows of dots()):`);
+  for (const c of checks) log(`- ${c}`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // One case: a matrix, its queries, every method.
 
 const summary = {};
@@ -424,6 +483,7 @@ async function runCase({ key, type, nrows, matrix, batch, title }) {
   if (batch && !skip.has('js')) log(`js tier: the whole matrix, median of 2 runs after 1 warm-up run`);
   log(`result checks (top-${K} rows, rank by rank):`);
   for (const c of checks) log(`- ${c}`);
+  if (int8 && batch && !skip.has('filter')) await filterCase(q0, matrix, nrows, r.t1.ns);
   summary[key] = { r, readRate, bytes };
 }
 

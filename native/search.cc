@@ -98,6 +98,44 @@ size_t NextRow(const uint8_t *filter, size_t i, size_t end, bool set) {
   return end;
 }
 
+unsigned PopCount(uint64_t word) {
+#if defined(_MSC_VER)
+  return static_cast<unsigned>(__popcnt64(word));
+#else
+  return static_cast<unsigned>(__builtin_popcountll(word));
+#endif
+}
+
+// The n (1..64) filter bits of rows i, i + 1, ..., as bit 0, 1, ... of a word; reads only the
+// bytes that hold them.
+uint64_t FilterBits(const uint8_t *filter, size_t i, size_t n) {
+  const size_t first = i >> 3, last = (i + n - 1) >> 3;
+  uint64_t low = 0, high = 0;  // bytes first..first+7, and the ninth
+  for (size_t b = first; b <= last && b < first + 8; b++) low |= uint64_t{filter[b]} << (8 * (b - first));
+  if (last == first + 8) high = filter[last];
+  const unsigned shift = i & 7;
+  uint64_t bits = shift ? (low >> shift) | (high << (64 - shift)) : low;
+  return n == 64 ? bits : bits & ((uint64_t{1} << n) - 1);
+}
+
+struct FilterCounts {
+  size_t eligible = 0;  // rows whose bit is set
+  size_t runs = 0;      // maximal runs of such rows
+};
+
+FilterCounts CountFilter(const uint8_t *filter, size_t begin, size_t end) {
+  FilterCounts c;
+  uint64_t before = 0;  // the previous row's bit, as bit 0
+  for (size_t i = begin; i < end; i += 64) {
+    const size_t n = std::min<size_t>(64, end - i);
+    const uint64_t bits = FilterBits(filter, i, n);
+    c.eligible += PopCount(bits);
+    c.runs += PopCount(bits & ~((bits << 1) | before));  // set bits whose predecessor is clear
+    before = (bits >> (n - 1)) & 1;
+  }
+  return c;
+}
+
 size_t ElemSize(Elem elem) { return elem == Elem::kI8 ? 1 : 4; }
 
 // Rows per block: for one query the scores of a block stay in L1; for several, the block of
@@ -138,6 +176,34 @@ void OfferBlock(Elem elem, const uint32_t *raw, size_t n, size_t first, Selectio
   }
 }
 
+// OfferBlock for the rows whose filter bit is set, of a block that starts at row `first`.
+void OfferFiltered(Elem elem, const uint32_t *raw, size_t n, size_t first, const uint8_t *filter,
+                   Selection *s) {
+  for (size_t i = 0; i < n; i += 64) {
+    const size_t m = std::min<size_t>(64, n - i);
+    if (elem == Elem::kI8 && s->Full()) {
+      // Once full, almost every row loses: if no score of the 64 rows, eligible or not, beats
+      // the threshold, skip them (int8 keys are the scores; a vector max).
+      const int32_t *key = reinterpret_cast<const int32_t *>(raw + i);
+      int32_t best = INT32_MIN;
+      for (size_t t = 0; t < m; t++) best = std::max(best, key[t]);
+      if (best <= s->Threshold()) continue;
+    }
+    uint64_t bits = FilterBits(filter, first + i, m);
+    for (; bits; bits &= bits - 1) {
+      const size_t t = i + CountTrailingZeros(bits);
+      const int32_t key = KeyOf(elem, raw[t]);
+      if (!s->Full() || key > s->Threshold()) s->Offer(key, static_cast<uint32_t>(first + t), raw[t]);
+    }
+  }
+}
+
+// What scoring a run of eligible rows costs beyond streaming its bytes, in bytes of a plain
+// stream: a call into the kernel, and cache misses the prefetchers could not see coming. On Zen 3
+// a row alone costs about 130 ns more than its share of a scan at 128 bytes, 160 ns at 384 and
+// 290 ns at 1536: about what streaming 2 KB plus two such rows takes.
+size_t RunCostBytes(size_t row_bytes) { return 2048 + 2 * row_bytes; }
+
 // Scans rows [begin, end) into one Selection per query.
 void ScanShard(const SearchSpec &spec, size_t begin, size_t end, std::vector<Selection> *sel) {
   const size_t block = BlockRows(spec);
@@ -145,22 +211,46 @@ void ScanShard(const SearchSpec &spec, size_t begin, size_t end, std::vector<Sel
   const KernelSet kernels = ForMatrixBytes(spec.kernels, spec.nrows * spec.dim * elem_size);
   std::unique_ptr<uint32_t[]> scores(new uint32_t[block * spec.nq]);
   for (Selection &s : *sel) s.Reserve(end - begin);
+  const size_t row_bytes = spec.dim * elem_size;
+  // Scores rows [first, first + n) and offers them, all of them or only the eligible ones.
+  auto score = [&](size_t first, size_t n, bool filtered) {
+    ScoreRows(kernels, spec.elem, spec.queries, spec.nq,
+              static_cast<const char *>(spec.rows) + first * row_bytes, spec.dim, n, scores.get());
+    for (size_t j = 0; j < spec.nq; j++) {
+      const uint32_t *raw = scores.get() + j * n;
+      if (filtered) {
+        OfferFiltered(spec.elem, raw, n, first, spec.filter, &(*sel)[j]);
+      } else {
+        OfferBlock(spec.elem, raw, n, first, &(*sel)[j]);
+      }
+    }
+  };
   size_t r = begin;
   while (r < end) {
-    size_t stop;
-    if (spec.filter) {
-      r = NextRow(spec.filter, r, end, true);
-      if (r == end) break;
-      stop = NextRow(spec.filter, r, std::min(end, r + block), false);
-    } else {
-      stop = std::min(end, r + block);
+    if (!spec.filter) {
+      const size_t stop = std::min(end, r + block);
+      score(r, stop - r, false);
+      r = stop;
+      continue;
     }
-    const size_t n = stop - r;
-    ScoreRows(kernels, spec.elem, spec.queries, spec.nq,
-              static_cast<const char *>(spec.rows) + r * spec.dim * elem_size, spec.dim, n,
-              scores.get());
-    for (size_t j = 0; j < spec.nq; j++) OfferBlock(spec.elem, scores.get() + j * n, n, r, &(*sel)[j]);
-    r = stop;
+    r = NextRow(spec.filter, r, end, true);
+    if (r == end) break;
+    const size_t stop = std::min(end, r + block);
+    // Rows left out are not read, but each run of eligible rows costs a kernel call and a cache
+    // miss: where the runs are short and many, scoring the whole block and offering only the
+    // eligible rows is cheaper (a random 10% filter over rows of 128 bytes took 1.5 times a full
+    // scan run by run).
+    const FilterCounts c = CountFilter(spec.filter, r, stop);
+    if (c.eligible * row_bytes + c.runs * RunCostBytes(row_bytes) >= (stop - r) * row_bytes) {
+      score(r, stop - r, c.eligible < stop - r);
+      r = stop;
+      continue;
+    }
+    while (r < stop) {
+      const size_t run_end = NextRow(spec.filter, r, stop, false);
+      score(r, run_end - r, false);
+      r = NextRow(spec.filter, run_end, stop, true);
+    }
   }
 }
 
