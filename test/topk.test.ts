@@ -25,6 +25,11 @@ function reference(q: Vec, m: Vec, k: number, filter?: Uint8Array) {
   return { indices: Array.from(top), scores: top.map((i) => scores[i]!) };
 }
 
+/** n random int8 values. */
+function randomInt8(n: number): Int8Array {
+  return randomFillSync(new Int8Array(n));
+}
+
 function plain(r: { indices: Uint32Array; scores: Int32Array | Float32Array }) {
   return { indices: Array.from(r.indices), scores: Array.from(r.scores) };
 }
@@ -150,10 +155,8 @@ for (const tier of supported) {
       useKernel(tier);
       const dim = 1536;
       const rows = 20_000;
-      const m = new Int8Array(dim * rows);
-      randomFillSync(m);
-      const q = new Int8Array(dim);
-      randomFillSync(q);
+      const m = randomInt8(dim * rows);
+      const q = randomInt8(dim);
       const filter = filters(rows)[4]![1];
       const want = plain(topK(q, m, 10, { filter }));
 
@@ -260,10 +263,8 @@ describe('topKAsync and the event loop', () => {
     useKernel('scalar'); // the slowest native tier: tens of milliseconds per search
     const dim = 1536;
     const rows = 200_000;
-    const m = new Int8Array(dim * rows);
-    randomFillSync(m);
-    const q = new Int8Array(dim);
-    randomFillSync(q);
+    const m = randomInt8(dim * rows);
+    const q = randomInt8(dim);
     const ticks: number[] = [];
     const timer = setInterval(() => ticks.push(performance.now()), 1);
     const searches: [number, number][] = [];
@@ -302,10 +303,8 @@ describe('int8 topK on both sides of info().cacheResidentBytes', () => {
     const limit = Math.min(cacheResidentBytes ?? 0, 64 << 20);
     const under = Math.max(1, Math.floor(limit / dim));
     console.log(`kernel ${kernel}, cacheResidentBytes ${cacheResidentBytes}: ${under} and ${under + 1} rows of ${dim}`);
-    const q = new Int8Array(dim);
-    randomFillSync(q);
-    const m = new Int8Array((under + 1) * dim);
-    randomFillSync(m);
+    const q = randomInt8(dim);
+    const m = randomInt8((under + 1) * dim);
     for (const rows of [under, under + 1]) {
       const view = m.subarray(0, rows * dim);
       const want = reference(q, view, 10);
