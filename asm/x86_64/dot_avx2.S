@@ -24,9 +24,12 @@
 /* Software prefetch distance of the dots_i8 four-row loop. VPMOVSXBW + VPMADDWD + VPADDD is
  * four uops per 16 bytes, so the out-of-order window alone keeps too few cache misses in flight
  * for a matrix streamed from DRAM (about 60% of the bandwidth the f32 kernel reaches on Zen 3);
- * prefetching 4 KiB ahead of each row cursor recovers part of that (about +20% to +40% from L3
- * or DRAM here) and measured neutral when the rows are already in L1/L2. */
-#define DOTS_I8_PREFETCH 4096
+ * prefetching ahead of each row cursor recovers part of that (+20% to +40% from L3 or DRAM) and
+ * measured neutral when the rows are already in L1/L2. The loop only serves rows shorter than
+ * DOTS_I8_STREAM_MIN_DIM, whose four cursors make one stream; for them 2 KiB beat 4 KiB from
+ * DRAM (Zen 3, interleaved: dim 64 / 128 / 192 / 240 +5% / +10% / +16% / +8%; dim 32 and 96
+ * even; in L3 within the noise). */
+#define DOTS_I8_PREFETCH 2048
 #define DOTSQ_I8_PREFETCH 4096
 /* The dots_i8 streaming path (see L(dots_i8_stream)): the longest q it prepares on the stack
  * (8 KiB of int16), and how far ahead of its one row cursor it prefetches. On Zen 3, 1-1.5 KiB
