@@ -3,5 +3,5 @@
 import simdot from './index.js';
 
 export type { Info, Operation, Tier, TopKBatchOptions, TopKOptions, TopKResult } from './index.js';
-export const { TIERS, dot, dots, info, topK, topKAsync, topKBatch, useKernel } = simdot;
+export const { TIERS, dot, dots, info, topK, topKAsync, topKBatch, topKBatchAsync, useKernel } = simdot;
 export default simdot;

@@ -267,17 +267,21 @@ export function topK(query: Vector, matrix: Vector, k: number, options?: TopKOpt
 export function topKAsync(query: Int8Array, matrix: Int8Array, k: number, options?: TopKOptions): Promise<TopKResult<Int32Array>>;
 export function topKAsync(query: Float32Array, matrix: Float32Array, k: number, options?: TopKOptions): Promise<TopKResult<Float32Array>>;
 export async function topKAsync(query: Vector, matrix: Vector, k: number, options?: TopKOptions): Promise<TopKResult> {
-  const s = checkSearch('topKAsync', query, matrix, k, options);
-  fixedLength('topKAsync', 'matrix', s.m);
-  if (!active) return searchJs(s)[0]!;
+  return (await searchAsync('topKAsync', checkSearch('topKAsync', query, matrix, k, options)))[0]!;
+}
+
+/** The searches of topKAsync and topKBatchAsync, checked: off the event loop where native. */
+async function searchAsync(fn: string, s: Search): Promise<TopKResult[]> {
+  fixedLength(fn, 'matrix', s.m);
+  if (!active) return searchJs(s);
   const bytes = s.m.byteLength;
-  const result = (await active.searchAsync(s.q, s.m, s.dim, s.k, s.threads, s.filter))[0]!;
+  const results = await active.searchAsync(s.q, s.m, s.dim, s.k, s.threads, s.filter);
   // A view reports 0 bytes once its buffer is detached (a growable SharedArrayBuffer may only
   // have grown): the search read memory that had moved on.
   if (bytes !== 0 && s.m.byteLength === 0) {
-    throw new TypeError('topKAsync: matrix was detached (its ArrayBuffer transferred) before the search ended');
+    throw new TypeError(`${fn}: matrix was detached (its ArrayBuffer transferred) before the search ended`);
   }
-  return result;
+  return results;
 }
 
 /**
@@ -293,4 +297,17 @@ export function topKBatch(queries: Vector, matrix: Vector, k: number, options: T
   if (s.nq === 0) return [];
   if (!active) return searchJs(s);
   return active.search(s.q, s.m, s.dim, s.k, s.threads, s.filter);
+}
+
+/**
+ * topKBatch computed off the event loop (on a worker thread), with identical results, as
+ * topKAsync is to topK: invalid arguments reject the promise, the queries and the filter are
+ * copied when the call is made, and the matrix is read in place under the same rules.
+ */
+export function topKBatchAsync(queries: Int8Array, matrix: Int8Array, k: number, options: TopKBatchOptions): Promise<TopKResult<Int32Array>[]>;
+export function topKBatchAsync(queries: Float32Array, matrix: Float32Array, k: number, options: TopKBatchOptions): Promise<TopKResult<Float32Array>[]>;
+export async function topKBatchAsync(queries: Vector, matrix: Vector, k: number, options: TopKBatchOptions): Promise<TopKResult[]> {
+  const s = checkBatch('topKBatchAsync', queries, matrix, k, options);
+  if (s.nq === 0) return [];
+  return searchAsync('topKBatchAsync', s);
 }

@@ -80,6 +80,6 @@ describe('ES module entry', () => {
       ],
       { encoding: 'utf8' },
     );
-    expect(out.trim()).toBe('scalar TIERS,dot,dots,info,topK,topKAsync,topKBatch,useKernel 6');
+    expect(out.trim()).toBe('scalar TIERS,dot,dots,info,topK,topKAsync,topKBatch,topKBatchAsync,useKernel 6');
   });
 });

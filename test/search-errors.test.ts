@@ -1,9 +1,10 @@
-// Bad input for topK, topKAsync and topKBatch: each mistake gets a TypeError or RangeError that
-// names the parameter; topKAsync rejects its promise with the error topK throws.
+// Bad input for topK, topKAsync, topKBatch and topKBatchAsync: each mistake gets a TypeError or
+// RangeError that names the parameter; the async ones reject their promise with the error their
+// sync twin throws.
 import { describe, expect, it } from 'vitest';
 import { simdot } from './load.js';
 
-const { topK, topKAsync, topKBatch, useKernel } = simdot;
+const { topK, topKAsync, topKBatch, topKBatchAsync, useKernel } = simdot;
 const q = new Int8Array(4);
 const m = new Int8Array(4 * 20); // 20 rows: a filter has 3 bytes
 const f = new Float32Array(4);
@@ -82,11 +83,16 @@ describe.each(['native', 'js'] as const)('search bad input (%s)', (tier) => {
     });
   }
   for (const [name, args, ErrorType, message] of [...single.filter(([n]) => n.startsWith('filter') || n.startsWith('threads')).map(([n, a, e, r]): Case => [n, [a[0], a[1], a[2], { dim: 4, ...(a[3] as object) }], e, new RegExp(r.source.replace('FN', 'topKBatch'))]), ...batch]) {
-    it(`topKBatch: ${name}`, () => {
+    it(`topKBatch and topKBatchAsync: ${name}`, async () => {
       useKernel(tier === 'js' ? 'js' : 'avx512vnni');
       const err = caught(() => (topKBatch as (...a: unknown[]) => unknown)(...args));
       expect(err).toBeInstanceOf(ErrorType);
       expect((err as Error).message).toMatch(message);
+      const promise = (topKBatchAsync as (...a: unknown[]) => Promise<unknown>)(...args);
+      expect(promise).toBeInstanceOf(Promise);
+      const async = await promise.then(() => undefined, (e: unknown) => e);
+      expect(async).toBeInstanceOf(ErrorType);
+      expect((async as Error).message).toBe((err as Error).message.replace(/^topKBatch:/, 'topKBatchAsync:'));
     });
   }
   // Option getters run the caller's code; the options are read before the arrays are checked, so
@@ -94,14 +100,14 @@ describe.each(['native', 'js'] as const)('search bad input (%s)', (tier) => {
   it('an options getter that detaches or shrinks the matrix: the error names it', async () => {
     useKernel(tier === 'js' ? 'js' : 'avx512vnni');
     const settle = async (fn: string, args: unknown[]) => {
-      const f = { topK, topKAsync, topKBatch }[fn] as (...a: unknown[]) => unknown;
+      const f = { topK, topKAsync, topKBatch, topKBatchAsync }[fn] as (...a: unknown[]) => unknown;
       try {
         return await f(...args);
       } catch (err) {
         return err;
       }
     };
-    for (const fn of ['topK', 'topKAsync', 'topKBatch']) {
+    for (const fn of ['topK', 'topKAsync', 'topKBatch', 'topKBatchAsync']) {
       const detached = new Int8Array(80);
       const transfer = { dim: 4, get threads() { structuredClone(detached.buffer, { transfer: [detached.buffer] }); return 1; } };
       expect(await settle(fn, [q, detached, 3, transfer])).toEqual(new TypeError(`${fn}: matrix is a view on a detached ArrayBuffer`));

@@ -7,7 +7,7 @@ import { rng } from './lib/conformance.mjs';
 import { simdot } from './load.js';
 
 type Vec = Int8Array | Float32Array;
-const { dots, topK, topKAsync, topKBatch, useKernel } = simdot;
+const { dots, topK, topKAsync, topKBatch, topKBatchAsync, useKernel } = simdot;
 
 function reference(q: Vec, m: Vec, k: number, filter?: Uint8Array) {
   const scores = dots(q as Int8Array, m as Int8Array) as Int32Array | Float32Array;
@@ -199,6 +199,30 @@ for (const tier of supported) {
         expect(settled).toEqual(new TypeError('topKAsync: matrix was detached (its ArrayBuffer transferred) before the search ended'));
       }
       expect(receiver.byteLength).toBe(m.length);
+
+      const movedToo = m.slice();
+      const batch = topKBatchAsync(q, movedToo, 10, { dim, filter });
+      const receiverToo = structuredClone(movedToo.buffer, { transfer: [movedToo.buffer] });
+      const batchSettled = await batch.then((r) => r.map(plain), (e: unknown) => e);
+      expect(batchSettled).toEqual(
+        tier === 'js' ? [want] : new TypeError('topKBatchAsync: matrix was detached (its ArrayBuffer transferred) before the search ended'),
+      );
+      expect(receiverToo.byteLength).toBe(m.length);
+    });
+
+    it('topKBatchAsync resolves to what topKBatch gives', async () => {
+      useKernel(tier);
+      for (const { name, q, m } of sets) {
+        const dim = q.length;
+        const rows = m.length / dim;
+        const Type = q instanceof Int8Array ? Int8Array : Float32Array;
+        const queries = matrix(Type as typeof Int8Array, dim * 9, 1, q instanceof Int8Array ? int8 : float);
+        const filter = filters(rows)[4]![1];
+        for (const options of [{ dim }, { dim, threads: 2, filter }]) {
+          const sync = topKBatch(queries, m as Int8Array, 7, options).map(plain);
+          expect((await topKBatchAsync(queries, m as Int8Array, 7, options)).map(plain), name).toEqual(sync);
+        }
+      }
     });
 
     it('topKBatch equals one topK per query, for 1 to 17 queries', () => {
