@@ -98,12 +98,13 @@ size_t NextRow(const uint8_t *filter, size_t i, size_t end, bool set) {
   return end;
 }
 
+// Portable on purpose: MSVC's __popcnt64 is the POPCNT instruction, which CPUs the scalar tier
+// serves may lack (and ARM64 has no such intrinsic).
 unsigned PopCount(uint64_t word) {
-#if defined(_MSC_VER)
-  return static_cast<unsigned>(__popcnt64(word));
-#else
-  return static_cast<unsigned>(__builtin_popcountll(word));
-#endif
+  word -= (word >> 1) & 0x5555555555555555u;
+  word = (word & 0x3333333333333333u) + ((word >> 2) & 0x3333333333333333u);
+  word = (word + (word >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+  return static_cast<unsigned>((word * 0x0101010101010101u) >> 56);
 }
 
 // The n (1..64) filter bits of rows i, i + 1, ..., as bit 0, 1, ... of a word; reads only the
