@@ -21,6 +21,15 @@
 
 #include "x86_64_vec.h"
 
+/* Zero ymm0..ymm(n-1), n <= 12. */
+.macro ZERO_ACCS n
+    .irp p, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+    .if \p < \n
+    vpxor   %xmm\p, %xmm\p, %xmm\p
+    .endif
+    .endr
+.endm
+
 /* Software prefetch distance of the dots_i8 four-row loop. VPMOVSXBW + VPMADDWD + VPADDD is
  * four uops per 16 bytes, so the out-of-order window alone keeps too few cache misses in flight
  * for a matrix streamed from DRAM (about 60% of the bandwidth the f32 kernel reaches on Zen 3);
@@ -279,14 +288,7 @@ L(dots_i8_rows4_setup):
 
     .p2align 4
 L(dots_i8_rows4):
-    vpxor   %xmm0, %xmm0, %xmm0
-    vpxor   %xmm1, %xmm1, %xmm1
-    vpxor   %xmm2, %xmm2, %xmm2
-    vpxor   %xmm3, %xmm3, %xmm3
-    vpxor   %xmm4, %xmm4, %xmm4
-    vpxor   %xmm5, %xmm5, %xmm5
-    vpxor   %xmm6, %xmm6, %xmm6
-    vpxor   %xmm7, %xmm7, %xmm7
+    ZERO_ACCS 8
     movq    %rdi, %r10                  /* q cursor */
     movq    %rsi, %rax                  /* row 0 cursor; rows 1-3 at +dim, +2dim, +3dim */
     movq    %rdx, %r11
@@ -475,10 +477,7 @@ L(dots_i8_stream_group):
     ROWS4_COUNT
     .p2align 4
 L(dots_i8_stream_row):
-    vpxor   %xmm0, %xmm0, %xmm0
-    vpxor   %xmm1, %xmm1, %xmm1
-    vpxor   %xmm2, %xmm2, %xmm2
-    vpxor   %xmm3, %xmm3, %xmm3
+    ZERO_ACCS 4
     xorl    %r10d, %r10d
     addq    %rsi, %r9
     testq   %r11, %r11
@@ -568,15 +567,6 @@ FUNC_END(simdot_dots_i8_cached_avx2)
  * Immediates inside macros are written $(n): Apple's assembler reads "$1" in a macro body as a
  * positional argument.
  */
-
-/* Zero ymm0..ymm(n-1), n <= 12. */
-.macro ZERO_ACCS n
-    .irp p, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
-    .if \p < \n
-    vpxor   %xmm\p, %xmm\p, %xmm\p
-    .endif
-    .endr
-.endm
 
 /* ymm\a = (ymm\a + ymm\b) + (ymm\c + ymm\d): step 3 of the float32 order below. */
 .macro F32_COMBINE a, b, c, d
