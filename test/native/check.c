@@ -853,6 +853,47 @@ static void check_f32_order(const check_tier *t) {
   }
 }
 
+/* dotsq_f32 may load rows differently when they are all 32-byte aligned and when they are not
+ * (avx2: one 32-byte load, or two 16-byte loads); each way must give dot_f32's bits. Rows
+ * whose stride is a multiple of 32 bytes, at byte offsets 0 (aligned), 16 (Node's
+ * allocations) and 8, for 1..8 queries. */
+static void check_f32_row_alignment(const check_tier *t) {
+  static const size_t dims[] = {8, 16, 24, 64, 200, 1000, 1536};
+  static const size_t offs[] = {0, 4, 2}; /* in floats */
+  enum { ROWS = 9 };
+  static u32 want[SIMDOT_MAX_BATCH][ROWS];
+  seed(8);
+  for (size_t k = 0; k < sizeof dims / sizeof dims[0]; k++) {
+    size_t dim = dims[k];
+    for (size_t o = 0; o < sizeof offs / sizeof offs[0]; o++) {
+      float *q = (float *)g_a, *rows = (float *)g_b + offs[o];
+      fill_two(1, (u8 *)q, SIMDOT_MAX_BATCH * dim, (u8 *)rows, ROWS * dim,
+               (k + o) & 1 ? F32_MIXED : F32_UNIT);
+      for (size_t j = 0; j < SIMDOT_MAX_BATCH; j++) {
+        for (size_t r = 0; r < ROWS; r++) {
+          set_current("dot_f32", dim, 0, 0);
+          want[j][r] = f32_bits(t->dot_f32(q + j * dim, rows + r * dim, dim));
+        }
+      }
+      u32 *out = g_out + SENT;
+      for (size_t nq = 2; nq <= SIMDOT_MAX_BATCH; nq++) {
+        int bad = 0;
+        set_current("dotsq_f32", dim, ROWS, 0);
+        g_current.nq = nq;
+        t->dotsq_f32(q, nq, rows, dim, ROWS, (float *)out);
+        for (size_t j = 0; j < nq && !bad; j++) {
+          for (size_t r = 0; r < ROWS && !bad; r++) {
+            if (out[j * ROWS + r] == want[j][r]) continue;
+            order_fail("dotsq_f32", dim, nq, ROWS, 0, r, j, out[j * ROWS + r], want[j][r]);
+            bad = 1;
+          }
+        }
+        if (!bad) g_passed++;
+      }
+    }
+  }
+}
+
 /* ------------------------------------------------------------------------- dotsq ---- */
 
 static void put_pair(size_t j, size_t r) {
@@ -1049,6 +1090,7 @@ unsigned check_run(const check_tier *tier, check_print_fn *print, unsigned *pass
   if (tier->dotsq_i8) check_dotsq(tier, 0);
   if (tier->dotsq_f32) check_dotsq(tier, 1);
   if (tier->dot_f32 && tier->dots_f32) check_f32_order(tier);
+  if (tier->dot_f32 && tier->dotsq_f32) check_f32_row_alignment(tier);
   if (g_failed > g_shown) {
     put_s(g_tier);
     put_s(": ... ");
