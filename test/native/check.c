@@ -806,6 +806,35 @@ static void order_fail(const char *op, size_t dim, size_t nq, size_t nrows, size
   line_end();
 }
 
+/* want[j][r] = the bits of dot_f32(query j, row r) for SIMDOT_MAX_BATCH queries and nrows rows. */
+static void f32_want(const check_tier *t, const float *q, const float *rows, size_t dim,
+                     size_t nrows, u32 want[][ORDER_ROWS]) {
+  for (size_t j = 0; j < SIMDOT_MAX_BATCH; j++) {
+    for (size_t r = 0; r < nrows; r++) {
+      set_current("dot_f32", dim, 0, 0);
+      want[j][r] = f32_bits(t->dot_f32(q + j * dim, rows + r * dim, dim));
+    }
+  }
+}
+
+/* dotsq_f32 of nq queries over rows [s, s + nrows) of want's rows, against want's bits;
+ * 0 and one failure reported if any differs. */
+static int f32_dotsq_agrees(const check_tier *t, const float *q, size_t nq, const float *rows,
+                            size_t dim, size_t s, size_t nrows, u32 want[][ORDER_ROWS]) {
+  u32 *out = g_out + SENT;
+  set_current("dotsq_f32", dim, nrows, 0);
+  g_current.nq = nq;
+  t->dotsq_f32(q, nq, rows + s * dim, dim, nrows, (float *)out);
+  for (size_t j = 0; j < nq; j++) {
+    for (size_t r = 0; r < nrows; r++) {
+      if (out[j * nrows + r] == want[j][s + r]) continue;
+      order_fail("dotsq_f32", dim, nq, nrows, s, r, j, out[j * nrows + r], want[j][s + r]);
+      return 0;
+    }
+  }
+  return 1;
+}
+
 static void check_f32_order(const check_tier *t) {
   static u32 want[SIMDOT_MAX_BATCH][ORDER_ROWS];
   seed(7);
@@ -814,12 +843,7 @@ static void check_f32_order(const check_tier *t) {
     float *q = (float *)g_a + 1 + k % 7, *rows = (float *)g_b + k % 5;
     int pat = k & 1 ? F32_MIXED : F32_UNIT;
     fill_two(1, (u8 *)q, SIMDOT_MAX_BATCH * dim, (u8 *)rows, ORDER_ROWS * dim, pat);
-    for (size_t j = 0; j < SIMDOT_MAX_BATCH; j++) {
-      for (size_t r = 0; r < ORDER_ROWS; r++) {
-        set_current("dot_f32", dim, 0, 0);
-        want[j][r] = f32_bits(t->dot_f32(q + j * dim, rows + r * dim, dim));
-      }
-    }
+    f32_want(t, q, rows, dim, ORDER_ROWS, want);
     u32 *out = g_out + SENT;
     for (size_t nrows = 1; nrows <= ORDER_ROWS; nrows++) {
       for (size_t s = 0; s + nrows <= ORDER_ROWS; s++) {
@@ -835,17 +859,7 @@ static void check_f32_order(const check_tier *t) {
           }
         }
         for (size_t nq = 1; nq <= SIMDOT_MAX_BATCH && t->dotsq_f32 && !bad; nq++) {
-          set_current("dotsq_f32", dim, nrows, 0);
-          g_current.nq = nq;
-          t->dotsq_f32(q, nq, first, dim, nrows, (float *)out);
-          for (size_t j = 0; j < nq && !bad; j++) {
-            for (size_t r = 0; r < nrows && !bad; r++) {
-              if (out[j * nrows + r] == want[j][s + r]) continue;
-              order_fail("dotsq_f32", dim, nq, nrows, s, r, j, out[j * nrows + r],
-                         want[j][s + r]);
-              bad = 1;
-            }
-          }
+          bad = !f32_dotsq_agrees(t, q, nq, rows, dim, s, nrows, want);
         }
         if (!bad) g_passed++;
       }
@@ -860,35 +874,18 @@ static void check_f32_order(const check_tier *t) {
 static void check_f32_row_alignment(const check_tier *t) {
   static const size_t dims[] = {8, 16, 24, 64, 200, 1000, 1536};
   static const size_t offs[] = {0, 4, 2}; /* in floats */
-  enum { ROWS = 9 };
-  static u32 want[SIMDOT_MAX_BATCH][ROWS];
+  static u32 want[SIMDOT_MAX_BATCH][ORDER_ROWS];
+  const size_t nrows = 9;
   seed(8);
   for (size_t k = 0; k < sizeof dims / sizeof dims[0]; k++) {
     size_t dim = dims[k];
     for (size_t o = 0; o < sizeof offs / sizeof offs[0]; o++) {
       float *q = (float *)g_a, *rows = (float *)g_b + offs[o];
-      fill_two(1, (u8 *)q, SIMDOT_MAX_BATCH * dim, (u8 *)rows, ROWS * dim,
+      fill_two(1, (u8 *)q, SIMDOT_MAX_BATCH * dim, (u8 *)rows, nrows * dim,
                (k + o) & 1 ? F32_MIXED : F32_UNIT);
-      for (size_t j = 0; j < SIMDOT_MAX_BATCH; j++) {
-        for (size_t r = 0; r < ROWS; r++) {
-          set_current("dot_f32", dim, 0, 0);
-          want[j][r] = f32_bits(t->dot_f32(q + j * dim, rows + r * dim, dim));
-        }
-      }
-      u32 *out = g_out + SENT;
+      f32_want(t, q, rows, dim, nrows, want);
       for (size_t nq = 2; nq <= SIMDOT_MAX_BATCH; nq++) {
-        int bad = 0;
-        set_current("dotsq_f32", dim, ROWS, 0);
-        g_current.nq = nq;
-        t->dotsq_f32(q, nq, rows, dim, ROWS, (float *)out);
-        for (size_t j = 0; j < nq && !bad; j++) {
-          for (size_t r = 0; r < ROWS && !bad; r++) {
-            if (out[j * ROWS + r] == want[j][r]) continue;
-            order_fail("dotsq_f32", dim, nq, ROWS, 0, r, j, out[j * ROWS + r], want[j][r]);
-            bad = 1;
-          }
-        }
-        if (!bad) g_passed++;
+        if (f32_dotsq_agrees(t, q, nq, rows, dim, 0, nrows, want)) g_passed++;
       }
     }
   }
