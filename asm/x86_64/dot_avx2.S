@@ -1172,6 +1172,36 @@ FUNC_END(simdot_dots_f32_avx2)
     jmp     41b
 .endm
 
+/* Every QF_VARIANT, dispatched on nq = 2..8 (r10d), with rows loaded whole (half = 0) or in
+ * 16-byte halves (half = 1). */
+.macro QF_VARIANTS half
+    cmpl    $4, %r10d
+    je      64f
+    ja      65f
+    cmpl    $2, %r10d
+    je      62f
+    jmp     63f
+62:
+    QF_VARIANT 4, 2, 0, \half
+63:
+    QF_VARIANT 2, 3, 0, \half
+64:
+    QF_VARIANT 2, 4, 0, \half
+65:
+    cmpl    $6, %r10d
+    je      66f
+    jb      67f
+    cmpl    $8, %r10d
+    je      68f
+    QF_VARIANT 2, 4, 3, \half
+67:
+    QF_VARIANT 2, 3, 2, \half
+66:
+    QF_VARIANT 2, 3, 3, \half
+68:
+    QF_VARIANT 2, 4, 4, \half
+.endm
+
 /*
  * void simdot_dotsq_f32_avx2(const float *queries, size_t nq, const float *rows, size_t dim,
  *                            size_t nrows, float *out);
@@ -1274,62 +1304,10 @@ L(dotsq_f32_dispatch):
     orq     %rsi, %rax
     testb   $31, %al
     jnz     L(dotsq_f32_half)
-    cmpl    $4, %r10d
-    je      L(dotsq_f32_nq4)
-    ja      L(dotsq_f32_above4)
-    cmpl    $2, %r10d
-    je      L(dotsq_f32_nq2)
-    jmp     L(dotsq_f32_nq3)
     .altmacro
-L(dotsq_f32_nq2):
-    QF_VARIANT 4, 2, 0, 0
-L(dotsq_f32_nq3):
-    QF_VARIANT 2, 3, 0, 0
-L(dotsq_f32_nq4):
-    QF_VARIANT 2, 4, 0, 0
-L(dotsq_f32_above4):
-    cmpl    $6, %r10d
-    je      L(dotsq_f32_nq6)
-    jb      L(dotsq_f32_nq5)
-    cmpl    $8, %r10d
-    je      L(dotsq_f32_nq8)
-L(dotsq_f32_nq7):
-    QF_VARIANT 2, 4, 3, 0
-L(dotsq_f32_nq5):
-    QF_VARIANT 2, 3, 2, 0
-L(dotsq_f32_nq6):
-    QF_VARIANT 2, 3, 3, 0
-L(dotsq_f32_nq8):
-    QF_VARIANT 2, 4, 4, 0
-    .noaltmacro
+    QF_VARIANTS 0
 L(dotsq_f32_half):
-    cmpl    $4, %r10d
-    je      L(dotsq_f32_half_nq4)
-    ja      L(dotsq_f32_half_above4)
-    cmpl    $2, %r10d
-    je      L(dotsq_f32_half_nq2)
-    jmp     L(dotsq_f32_half_nq3)
-    .altmacro
-L(dotsq_f32_half_nq2):
-    QF_VARIANT 4, 2, 0, 1
-L(dotsq_f32_half_nq3):
-    QF_VARIANT 2, 3, 0, 1
-L(dotsq_f32_half_nq4):
-    QF_VARIANT 2, 4, 0, 1
-L(dotsq_f32_half_above4):
-    cmpl    $6, %r10d
-    je      L(dotsq_f32_half_nq6)
-    jb      L(dotsq_f32_half_nq5)
-    cmpl    $8, %r10d
-    je      L(dotsq_f32_half_nq8)
-L(dotsq_f32_half_nq7):
-    QF_VARIANT 2, 4, 3, 1
-L(dotsq_f32_half_nq5):
-    QF_VARIANT 2, 3, 2, 1
-L(dotsq_f32_half_nq6):
-    QF_VARIANT 2, 3, 3, 1
-L(dotsq_f32_half_nq8):
-    QF_VARIANT 2, 4, 4, 1
+    QF_VARIANTS 1
     .noaltmacro
     /* Rows that fill no unit (rcx < nr, or all of them when nq = 1): dots for each query, the
      * same canonical order. Its body keeps rbx, rbp and r12-r15. */
