@@ -839,15 +839,15 @@ FUNC_END(simdot_dots_f32_avx2)
 
 /* \insn on query j (< 4) of the group at byte offset off of the q cursor: \insn off(addr),
  * %ymm\dst. */
-.macro Q_OP insn, j, dst, off=0
+.macro Q_OP insn, j, dst, off=0, pad=0
     .if \j == 0
     \insn \off(%r10), %ymm\dst
     .elseif \j == 1
-    \insn \off(%r10,%rsi), %ymm\dst
+    \insn \off+\pad(%r10,%rsi), %ymm\dst
     .elseif \j == 2
-    \insn \off(%r10,%rsi,2), %ymm\dst
+    \insn \off+2*\pad(%r10,%rsi,2), %ymm\dst
     .else
-    \insn \off(%r10,%rbx), %ymm\dst
+    \insn \off+3*\pad(%r10,%rbx), %ymm\dst
     .endif
 .endm
 
@@ -941,27 +941,38 @@ FUNC_END(simdot_dots_f32_avx2)
 #define QF_LASTPASS   2648  /* pass of those two chunks ((dim / 8) % 8 / 2), 4 if neither */
 #define QF_SINGLE     2652  /* 1 when (dim / 8) % 8 is odd */
 #define QF_PARTIAL    2656  /* 1 when dim % 8 != 0 */
+#define QF_QSTRIDE    2664  /* bytes from one query to the next: s, or s + 64 when staged */
+#define QF_STAGED     2672  /* 1 when the queries were staged (see the entry point) */
 #define QF_FRAME      2688
+/* The longest rows whose queries are staged, in bytes (dim 4096): at most 8 x (16384 + 64)
+ * bytes of stack. */
+#define QF_STAGE_MAX_S 16384
+
+/* r10 = query g at byte offset rax: queries are qpad bytes apart beyond s (see the entry
+ * point). */
+.macro QF_QCURSOR g, qpad
+    .if \g == 0
+    leaq    (%rdi,%rax), %r10
+    .elseif \g == 3
+    leaq    3*\qpad(%rbx,%rax), %r10
+    addq    %rdi, %r10
+    .else
+    leaq    4*\qpad(%rdi,%rsi,4), %r10
+    addq    %rax, %r10
+    .endif
+.endm
 
 /* Pass k over one unit of nr rows (r14) for a group of nq queries (query g onwards), spilled
  * at r13: accumulator k of every (query j, row r) pair, in ymm(j*nr + r), from the line pairs
  * k of every 64-float step (QF_EXTRAS adds what follows them). Each row chunk is loaded once (ymm8 + r) and meets the group's query chunks
  * (ymm12/13) with the query as the FMA's second operand, as in dot. */
-.macro QF_PASS nq, nr, g, pf2, half
+.macro QF_PASS nq, nr, g, pf2, half, qpad
     ZERO_ACCS %(\nq * \nr)
     movq    QF_KOFF(%rsp), %rax
     movq    QF_NK(%rsp,%rax), %r12
     testq   %r12, %r12
     jz      31f
-    .if \g == 0
-    leaq    (%rdi,%rax), %r10
-    .elseif \g == 3
-    leaq    (%rbx,%rax), %r10
-    addq    %rdi, %r10
-    .else
-    leaq    (%rdi,%rsi,4), %r10
-    addq    %rax, %r10
-    .endif
+    QF_QCURSOR \g, \qpad
     addq    %r14, %rax
     .p2align 4
 30:
@@ -982,7 +993,7 @@ FUNC_END(simdot_dots_f32_avx2)
     .endr
     .irp j, 0, 1, 2, 3
     .if \j < \nq
-    Q_OP    vmovups, \j, %(12 + \j - \j / 2 * 2), \h
+    Q_OP    vmovups, \j, %(12 + \j - \j / 2 * 2), \h, \qpad
     .irp r, 0, 1, 2, 3
     .if \r < \nr
     Y3      vfmadd231ps, %(8 + \r), %(12 + \j - \j / 2 * 2), %(\j * \nr + \r)
@@ -1007,7 +1018,7 @@ FUNC_END(simdot_dots_f32_avx2)
 /* The odd last whole chunk and the partial chunk, if any, for one unit (r14) of a group: they
  * end the chain of accumulator QF_LASTPASS, so that accumulator is reloaded from the unit's
  * spill (r13), completed and stored back. */
-.macro QF_EXTRAS nq, nr, g
+.macro QF_EXTRAS nq, nr, g, qpad
     movl    QF_LASTPASS(%rsp), %r12d
     cmpl    $(4), %r12d
     je      39f
@@ -1021,15 +1032,7 @@ FUNC_END(simdot_dots_f32_avx2)
     cmpl    $(0), QF_SINGLE(%rsp)
     je      38f
     movq    QF_SINGLEOFF(%rsp), %rax
-    .if \g == 0
-    leaq    (%rdi,%rax), %r10
-    .elseif \g == 3
-    leaq    (%rbx,%rax), %r10
-    addq    %rdi, %r10
-    .else
-    leaq    (%rdi,%rsi,4), %r10
-    addq    %rax, %r10
-    .endif
+    QF_QCURSOR \g, \qpad
     addq    %r14, %rax
     .irp r, 0, 1, 2, 3
     .if \r < \nr
@@ -1038,7 +1041,7 @@ FUNC_END(simdot_dots_f32_avx2)
     .endr
     .irp j, 0, 1, 2, 3
     .if \j < \nq
-    Q_OP    vmovups, \j, %(12 + \j - \j / 2 * 2)
+    Q_OP    vmovups, \j, %(12 + \j - \j / 2 * 2), 0, \qpad
     .irp r, 0, 1, 2, 3
     .if \r < \nr
     Y3      vfmadd231ps, %(8 + \r), %(12 + \j - \j / 2 * 2), %(\j * \nr + \r)
@@ -1080,14 +1083,14 @@ FUNC_END(simdot_dots_f32_avx2)
  * the block before pass k + 1, so that the quarter of the group's query lines a pass reads is
  * read once per block, not once per unit; then, per unit, (acc0 + acc1) + (acc2 + acc3), the
  * canonical VHADDPS tree and the stores. */
-.macro QF_GROUP nq, nr, g, pf2, half
+.macro QF_GROUP nq, nr, g, pf2, half, qpad
     movq    $(0), QF_KOFF(%rsp)
 45:
     movq    %rdx, %r14
     leaq    QF_SPILL(%rsp), %r13
     movq    QF_UNITS(%rsp), %r15
 35:
-    QF_PASS \nq, \nr, \g, \pf2, \half
+    QF_PASS \nq, \nr, \g, \pf2, \half, \qpad
     .if \nr == 2
     leaq    (%r14,%rsi,2), %r14
     .else
@@ -1105,7 +1108,7 @@ FUNC_END(simdot_dots_f32_avx2)
     leaq    QF_SPILL(%rsp), %r13
     movq    QF_UNITS(%rsp), %r15
 34:
-    QF_EXTRAS \nq, \nr, \g
+    QF_EXTRAS \nq, \nr, \g, \qpad
     .if \nr == 2
     leaq    (%r14,%rsi,2), %r14
     .else
@@ -1136,7 +1139,7 @@ FUNC_END(simdot_dots_f32_avx2)
 
 /* All rows for one nq: blocks of two units of nr rows (or one) scored by a group of q1
  * queries, then one of q2 (if not 0); the rows left over (fewer than nr) by dots. */
-.macro QF_VARIANT nr, q1, q2, half
+.macro QF_VARIANT nr, q1, q2, half, qpad
 41:
     cmpq    $(\nr), %rcx
     jb      L(dotsq_f32_left)
@@ -1154,10 +1157,10 @@ FUNC_END(simdot_dots_f32_avx2)
     leaq    (%rdx,%r11,4), %r11
     .endif
     .if \q2
-    QF_GROUP \q1, \nr, 0, 0, \half
-    QF_GROUP \q2, \nr, \q1, 0, \half
+    QF_GROUP \q1, \nr, 0, 0, \half, \qpad
+    QF_GROUP \q2, \nr, \q1, 0, \half, \qpad
     .else
-    QF_GROUP \q1, \nr, 0, 1, \half
+    QF_GROUP \q1, \nr, 0, 1, \half, \qpad
     .endif
     movq    QF_UNITS(%rsp), %rax
     .if \nr == 2
@@ -1173,8 +1176,8 @@ FUNC_END(simdot_dots_f32_avx2)
 .endm
 
 /* Every QF_VARIANT, dispatched on nq = 2..8 (r10d), with rows loaded whole (half = 0) or in
- * 16-byte halves (half = 1). */
-.macro QF_VARIANTS half
+ * 16-byte halves (half = 1), and queries s (qpad = 0) or s + 64 (qpad = 64, staged) apart. */
+.macro QF_VARIANTS half, qpad
     cmpl    $4, %r10d
     je      64f
     ja      65f
@@ -1182,24 +1185,24 @@ FUNC_END(simdot_dots_f32_avx2)
     je      62f
     jmp     63f
 62:
-    QF_VARIANT 4, 2, 0, \half
+    QF_VARIANT 4, 2, 0, \half, \qpad
 63:
-    QF_VARIANT 2, 3, 0, \half
+    QF_VARIANT 2, 3, 0, \half, \qpad
 64:
-    QF_VARIANT 2, 4, 0, \half
+    QF_VARIANT 2, 4, 0, \half, \qpad
 65:
     cmpl    $6, %r10d
     je      66f
     jb      67f
     cmpl    $8, %r10d
     je      68f
-    QF_VARIANT 2, 4, 3, \half
+    QF_VARIANT 2, 4, 3, \half, \qpad
 67:
-    QF_VARIANT 2, 3, 2, \half
+    QF_VARIANT 2, 3, 2, \half, \qpad
 66:
-    QF_VARIANT 2, 3, 3, \half
+    QF_VARIANT 2, 3, 3, \half, \qpad
 68:
-    QF_VARIANT 2, 4, 4, \half
+    QF_VARIANT 2, 4, 4, \half, \qpad
 .endm
 
 /*
@@ -1209,7 +1212,8 @@ FUNC_END(simdot_dots_f32_avx2)
  * In: rdi = queries, rsi = nq, rdx = rows, rcx = dim, r8 = nrows, r9 = out (Win64: the fifth
  * and sixth from the stack, by PROLOGUE 6). out[j*nrows + r] = dot(queries + j*dim, rows +
  * r*dim) for j < nq <= 8. Clobbers rax, rcx, rdx, rsi, rdi, r8-r11, ymm0-15; saves and
- * restores rbx, rbp, r12-r15; 2.5 KB of stack. Needs AVX2 and FMA.
+ * restores rbx, rbp, r12-r15; 2.7 KB of stack, and up to 129 KB more when it stages the
+ * queries (nq >= 2, dim a multiple of 64 up to 4096). Needs AVX2 and FMA.
  *
  * Bit-identical to dot_f32 / dots_f32 of this tier. The canonical order needs four
  * accumulators per (query, row) pair, 32 for eight queries, far more than 16 registers; but
@@ -1218,7 +1222,8 @@ FUNC_END(simdot_dots_f32_avx2)
  * of up to 4 queries is 8 independent FMA chains, each row chunk loaded once for the group and
  * each query chunk once for the unit, 3/4 loads per FMA. A block is two units; a pass runs over
  * both before the next pass so that the query lines it needs stay in L1 (the queries alone are
- * 48 KB at dim 1536). Rows that do not fill a unit go one at a time with all nq queries.
+ * 48 KB at dim 1536), helped by the staged copy of the queries where their lines would share
+ * L1 sets. Rows that do not fill a unit go one at a time with all nq queries.
  */
 FUNC_BEGIN(simdot_dotsq_f32_avx2)
     PROLOGUE 6
@@ -1229,10 +1234,61 @@ FUNC_BEGIN(simdot_dotsq_f32_avx2)
     ja      L(dotsq_f32_ret)            /* nq outside 1..8: not ours to score */
     SAVE_GPRS
     movq    %rsp, %rbp
+    /* Staging: when s is a multiple of 256 bytes, every query's line k of each 256-byte step
+     * falls in the same quarter of the L1 sets, and pass k (QF_PASS) reads only those lines,
+     * so a group's queries and the streamed rows crowd one quarter of L1. Copying the queries
+     * s + 64 bytes apart spreads them over all four quarters: in L2, dim 1536 took 15.2 ms per
+     * query for a batch of 8 against 12.0 at dim 1552 (Zen 3). The copy goes on the stack,
+     * claimed a page at a time (Windows commits its stack one guard page at a time). */
+    xorl    %r15d, %r15d                /* staged? */
+    cmpq    $1, %rsi
+    je      L(dotsq_f32_frame)          /* one query: that is dots */
+    leaq    (,%rcx,4), %rax             /* s */
+    testl   $255, %eax
+    jnz     L(dotsq_f32_frame)
+    leaq    -1(%rax), %r10
+    cmpq    $QF_STAGE_MAX_S - 1, %r10
+    ja      L(dotsq_f32_frame)          /* s = 0, or longer than a stage takes */
+    leaq    64(%rax), %r10
+    imulq   %rsi, %r10                  /* nq * (s + 64) */
+    movq    %rsp, %r11
+    subq    %r10, %r11
+    andq    $-64, %r11                  /* the stage */
+L(dotsq_f32_probe):
+    subq    $4096, %rsp
+    orq     $0, (%rsp)
+    cmpq    %r11, %rsp
+    ja      L(dotsq_f32_probe)
+    movq    %r11, %rsp
+    movq    %rdi, %r14                  /* query j */
+    movq    %rsp, %r13                  /* its copy */
+    movq    %rsi, %r10
+L(dotsq_f32_stage_q):
+    xorl    %r12d, %r12d
+L(dotsq_f32_stage_64):
+    vmovups (%r14,%r12), %ymm0
+    vmovups 32(%r14,%r12), %ymm1
+    vmovaps %ymm0, (%r13,%r12)
+    vmovaps %ymm1, 32(%r13,%r12)
+    addq    $64, %r12
+    cmpq    %rax, %r12
+    jb      L(dotsq_f32_stage_64)
+    addq    %rax, %r14
+    leaq    64(%r13,%rax), %r13
+    decq    %r10
+    jnz     L(dotsq_f32_stage_q)
+    movq    %rsp, %rdi
+    movl    $1, %r15d
+L(dotsq_f32_frame):
+    /* The frame's 2.7 KB lie within a page of the last probe, or of the caller's rsp. */
     subq    $QF_FRAME, %rsp
     andq    $-32, %rsp
+    movq    %r15, QF_STAGED(%rsp)
     movq    %rsi, %r10                  /* nq, until the dispatch */
     leaq    (,%rcx,4), %rsi             /* s */
+    shlq    $6, %r15
+    addq    %rsi, %r15
+    movq    %r15, QF_QSTRIDE(%rsp)
     leaq    (%rsi,%rsi,2), %rbx
     movq    %r8, %rcx
     shlq    $2, %r8                     /* os */
@@ -1300,14 +1356,26 @@ L(dotsq_f32_dispatch):
      * hands them out) take the variants that load row chunks 16 bytes at a time: a 32-byte load
      * across two cache lines made the batch ~10% slower from DRAM on Zen 3 (no change in L2),
      * and aligned rows lose ~5% in L2 with the 16-byte loads. Same lanes, same bits. */
+    cmpq    $0, QF_STAGED(%rsp)
+    jne     L(dotsq_f32_staged)
     movq    %rdx, %rax
     orq     %rsi, %rax
     testb   $31, %al
     jnz     L(dotsq_f32_half)
     .altmacro
-    QF_VARIANTS 0
+    QF_VARIANTS 0, 0
 L(dotsq_f32_half):
-    QF_VARIANTS 1
+    QF_VARIANTS 1, 0
+    .noaltmacro
+L(dotsq_f32_staged):
+    movq    %rdx, %rax
+    orq     %rsi, %rax
+    testb   $31, %al
+    jnz     L(dotsq_f32_staged_half)
+    .altmacro
+    QF_VARIANTS 0, 64
+L(dotsq_f32_staged_half):
+    QF_VARIANTS 1, 64
     .noaltmacro
     /* Rows that fill no unit (rcx < nr, or all of them when nq = 1): dots for each query, the
      * same canonical order. Its body keeps rbx, rbp and r12-r15. */
@@ -1316,7 +1384,7 @@ L(dotsq_f32_left):
     jz      L(dotsq_f32_done)
     movq    %rsi, %rbx                  /* s */
     movq    %rcx, %r12
-    movq    %rdi, %r14                  /* query j */
+    movq    %rdi, %r14                  /* query j, QF_QSTRIDE apart */
     movq    %r9, %r13                   /* out + j*os */
     movq    QF_NQ(%rsp), %r15
     movq    %rdx, QF_ROWS(%rsp)
@@ -1329,7 +1397,7 @@ L(dotsq_f32_left_query):
     movq    %r12, %rcx
     movq    %r13, %r8
     call    L(dots_f32_body)
-    addq    %rbx, %r14
+    addq    QF_QSTRIDE(%rsp), %r14
     addq    QF_OS(%rsp), %r13
     decq    %r15
     jnz     L(dotsq_f32_left_query)

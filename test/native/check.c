@@ -868,11 +868,12 @@ static void check_f32_order(const check_tier *t) {
 }
 
 /* dotsq_f32 may load rows differently when they are all 32-byte aligned and when they are not
- * (avx2: one 32-byte load, or two 16-byte loads); each way must give dot_f32's bits. Rows
- * whose stride is a multiple of 32 bytes, at byte offsets 0 (aligned), 16 (Node's
- * allocations) and 8, for 1..8 queries. */
+ * (avx2: one 32-byte load, or two 16-byte loads), and may first copy the queries (avx2: for
+ * rows of 256-byte multiples up to dim 4096); each way must give dot_f32's bits. Rows whose
+ * stride is a multiple of 32 bytes, at byte offsets 0 (aligned), 16 (Node's allocations) and
+ * 8, for 2..8 queries. */
 static void check_f32_row_alignment(const check_tier *t) {
-  static const size_t dims[] = {8, 16, 24, 64, 200, 1000, 1536};
+  static const size_t dims[] = {8, 16, 24, 64, 200, 1000, 1536, 4096, 4160};
   static const size_t offs[] = {0, 4, 2}; /* in floats */
   static u32 want[SIMDOT_MAX_BATCH][ORDER_ROWS];
   const size_t nrows = 9;
