@@ -1205,6 +1205,21 @@ FUNC_END(simdot_dots_f32_avx2)
     QF_VARIANT 2, 4, 4, \half, \qpad
 .endm
 
+/* The variants for queries qpad bytes apart beyond s (see QF_VARIANTS). Rows that are not all
+ * 32-byte aligned (a Float32Array at 16 mod 64, as Node's allocator hands them out) take the
+ * variants that load row chunks 16 bytes at a time: a 32-byte load across two cache lines made
+ * the batch ~10% slower from DRAM on Zen 3 (no change in L2), and aligned rows lose ~5% in L2
+ * with the 16-byte loads. Same lanes, same bits. */
+.macro QF_DISPATCH qpad
+    movq    %rdx, %rax
+    orq     %rsi, %rax
+    testb   $31, %al
+    jnz     69f
+    QF_VARIANTS 0, \qpad
+69:
+    QF_VARIANTS 1, \qpad
+.endm
+
 /*
  * void simdot_dotsq_f32_avx2(const float *queries, size_t nq, const float *rows, size_t dim,
  *                            size_t nrows, float *out);
@@ -1352,30 +1367,12 @@ L(dotsq_f32_dispatch):
     movq    %r10, QF_NQ(%rsp)
     cmpl    $1, %r10d
     je      L(dotsq_f32_left)           /* one query: that is dots */
-    /* Rows that are not all 32-byte aligned (a Float32Array at 16 mod 64, as Node's allocator
-     * hands them out) take the variants that load row chunks 16 bytes at a time: a 32-byte load
-     * across two cache lines made the batch ~10% slower from DRAM on Zen 3 (no change in L2),
-     * and aligned rows lose ~5% in L2 with the 16-byte loads. Same lanes, same bits. */
     cmpq    $0, QF_STAGED(%rsp)
     jne     L(dotsq_f32_staged)
-    movq    %rdx, %rax
-    orq     %rsi, %rax
-    testb   $31, %al
-    jnz     L(dotsq_f32_half)
     .altmacro
-    QF_VARIANTS 0, 0
-L(dotsq_f32_half):
-    QF_VARIANTS 1, 0
-    .noaltmacro
+    QF_DISPATCH 0
 L(dotsq_f32_staged):
-    movq    %rdx, %rax
-    orq     %rsi, %rax
-    testb   $31, %al
-    jnz     L(dotsq_f32_staged_half)
-    .altmacro
-    QF_VARIANTS 0, 64
-L(dotsq_f32_staged_half):
-    QF_VARIANTS 1, 64
+    QF_DISPATCH 64
     .noaltmacro
     /* Rows that fill no unit (rcx < nr, or all of them when nq = 1): dots for each query, the
      * same canonical order. Its body keeps rbx, rbp and r12-r15. */
