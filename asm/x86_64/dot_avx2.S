@@ -944,9 +944,9 @@ FUNC_END(simdot_dots_f32_avx2)
 #define QF_QSTRIDE    2664  /* bytes from one query to the next: s, or s + 64 when staged */
 #define QF_STAGED     2672  /* 1 when the queries were staged (see the entry point) */
 #define QF_FRAME      2688
-/* The longest rows whose queries are staged, in bytes (dim 4096): at most 8 x (16384 + 64)
- * bytes of stack. */
-#define QF_STAGE_MAX_S 16384
+/* The most stack the staged queries may take: 56 KiB, within the 128 KiB a thread gets by
+ * default on musl libc, the smallest default we know of (8 queries of dim 1536 take 48.5 KiB). */
+#define QF_STAGE_MAX 57344
 
 /* r10 = query g at byte offset rax: queries are qpad bytes apart beyond s (see the entry
  * point). */
@@ -1227,8 +1227,8 @@ FUNC_END(simdot_dots_f32_avx2)
  * In: rdi = queries, rsi = nq, rdx = rows, rcx = dim, r8 = nrows, r9 = out (Win64: the fifth
  * and sixth from the stack, by PROLOGUE 6). out[j*nrows + r] = dot(queries + j*dim, rows +
  * r*dim) for j < nq <= 8. Clobbers rax, rcx, rdx, rsi, rdi, r8-r11, ymm0-15; saves and
- * restores rbx, rbp, r12-r15; 2.7 KB of stack, and up to 129 KB more when it stages the
- * queries (nq >= 2, dim a multiple of 64 up to 4096). Needs AVX2 and FMA.
+ * restores rbx, rbp, r12-r15; 2.7 KB of stack, and up to 56 KB more when it stages the
+ * queries (nq >= 2, dim a multiple of 64, nq * (dim * 4 + 64) <= 56 KB). Needs AVX2 and FMA.
  *
  * Bit-identical to dot_f32 / dots_f32 of this tier. The canonical order needs four
  * accumulators per (query, row) pair, 32 for eight queries, far more than 16 registers; but
@@ -1261,11 +1261,14 @@ FUNC_BEGIN(simdot_dotsq_f32_avx2)
     leaq    (,%rcx,4), %rax             /* s */
     testl   $255, %eax
     jnz     L(dotsq_f32_frame)
-    leaq    -1(%rax), %r10
-    cmpq    $QF_STAGE_MAX_S - 1, %r10
-    ja      L(dotsq_f32_frame)          /* s = 0, or longer than a stage takes */
+    testq   %rax, %rax
+    jz      L(dotsq_f32_frame)
+    cmpq    $QF_STAGE_MAX, %rax
+    ja      L(dotsq_f32_frame)          /* guards the product below against overflow */
     leaq    64(%rax), %r10
     imulq   %rsi, %r10                  /* nq * (s + 64) */
+    cmpq    $QF_STAGE_MAX, %r10
+    ja      L(dotsq_f32_frame)
     movq    %rsp, %r11
     subq    %r10, %r11
     andq    $-64, %r11                  /* the stage */

@@ -258,11 +258,12 @@ boot_pd:    .skip 4096
 try_rsp:    .skip 8
     .globl watchdog_ticks
 watchdog_ticks: .skip 8
-    /* harness.c unmaps the page below the stack, so an overflow faults (onto IST1). */
+    /* harness.c unmaps the page below the stack, so an overflow faults (onto IST1). 128 KiB:
+     * the default stack of a thread on musl libc, the smallest a pool thread may get. */
     .p2align 12
     .globl stack_guard
 stack_guard:
     .skip 4096
-    .skip 65536
+    .skip 131072
     .globl stack_top
 stack_top:

@@ -868,8 +868,9 @@ static void check_f32_order(const check_tier *t) {
 }
 
 /* dotsq_f32 may load rows differently when they are all 32-byte aligned and when they are not
- * (avx2: one 32-byte load, or two 16-byte loads), and may first copy the queries (avx2: for
- * rows of 256-byte multiples up to dim 4096); each way must give dot_f32's bits. Rows whose
+ * (avx2: one 32-byte load, or two 16-byte loads), and may first copy the queries (avx2: rows
+ * of 256-byte multiples, at most 56 KB of copies: dim 4096 for up to 3 queries, dim 1536 for
+ * 8); each way must give dot_f32's bits. Rows whose
  * stride is a multiple of 32 bytes, at byte offsets 0 (aligned), 16 (Node's allocations) and
  * 8, for 2..8 queries. */
 static void check_f32_row_alignment(const check_tier *t) {
