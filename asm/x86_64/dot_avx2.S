@@ -1253,8 +1253,9 @@ FUNC_BEGIN(simdot_dotsq_f32_avx2)
      * falls in the same quarter of the L1 sets, and pass k (QF_PASS) reads only those lines,
      * so a group's queries and the streamed rows crowd one quarter of L1. Copying the queries
      * s + 64 bytes apart spreads them over all four quarters: in L2, dim 1536 took 15.2 ms per
-     * query for a batch of 8 against 12.0 at dim 1552 (Zen 3). The copy goes on the stack,
-     * claimed a page at a time (Windows commits its stack one guard page at a time). */
+     * query for a batch of 8 against 12.0 at dim 1552, and 13.2 staged (Zen 3). The copy goes
+     * on the stack, claimed a page at a time (Windows commits its stack one guard page at a
+     * time). */
     xorl    %r15d, %r15d                /* staged? */
     cmpq    $1, %rsi
     je      L(dotsq_f32_frame)          /* one query: that is dots */
