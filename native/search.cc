@@ -300,7 +300,9 @@ size_t DefaultThreads(const SearchSpec &spec) {
   // so smaller searches stay on one thread.
   constexpr size_t kBytesPerThread = 4u << 20;
   const size_t work = spec.nrows * spec.dim * ElemSize(spec.elem) * std::max<size_t>(1, spec.nq / 4);
-  const size_t hw = std::max(1u, std::thread::hardware_concurrency());
+  // Read once: glibc answers hardware_concurrency() by opening and parsing a file in /sys, which
+  // took most of the time of a small search.
+  static const size_t hw = std::max(1u, std::thread::hardware_concurrency());
   return std::clamp<size_t>(work / kBytesPerThread, 1, std::min(hw, ThreadPool::kMaxThreads));
 }
 
