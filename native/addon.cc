@@ -81,7 +81,7 @@ Napi::Value DotF32(const Napi::CallbackInfo &info) {
     return {};
   }
   if (a.length != b.length) return ThrowRange(info, "simdot binding: lengths differ");
-  return Napi::Number::New(info.Env(), GetInstance(info)->kernels.dot_f32(a.data, b.data, a.length));
+  return Napi::Number::New(info.Env(), simdot::DotF32(GetInstance(info)->kernels, a.data, b.data, a.length));
 }
 
 // Checks shared by the dots variants: the matrix is whole rows of the query's length and `out`

@@ -8,8 +8,10 @@
  *   - cannot fail and allocates nothing;
  *   - int8: exact for n (dim) <= SIMDOT_I8_MAX_CHUNK; the shim splits longer vectors and adds the
  *     parts in 64 bits. (The int32 result wraps modulo 2^32 past that, never traps.)
- *   - float32: any summation order; the result stays within (n + 1) * 2^-23 * sum |a_i * b_i| of
- *     the exact sum.
+ *   - float32: any summation order; the result stays within (n + 1) * 2^-23 * sum |a_i * b_i| +
+ *     (n + 1) * 2^-149 of the exact sum while no product or partial sum leaves the float32 range.
+ *     One that does makes the result non-finite, and the shim sums that vector again with the
+ *     portable kernel, in double (search.cc, ScoreRows).
  */
 #ifndef SIMDOT_KERNELS_H
 #define SIMDOT_KERNELS_H

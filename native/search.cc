@@ -2,9 +2,12 @@
 #include "search.h"
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <thread>
 
 #if defined(_MSC_VER)
@@ -257,6 +260,11 @@ void ScanShard(const SearchSpec &spec, size_t begin, size_t end, std::vector<Sel
 
 }  // namespace
 
+float DotF32(const KernelSet &k, const float *a, const float *b, size_t n) {
+  const float s = k.dot_f32(a, b, n);
+  return std::isfinite(s) ? s : simdot_dot_f32_scalar(a, b, n);
+}
+
 void ScoreRows(const KernelSet &k, Elem elem, const void *queries, size_t nq, const void *rows,
                size_t dim, size_t n, void *out) {
   if (elem == Elem::kF32) {
@@ -269,6 +277,16 @@ void ScoreRows(const KernelSet &k, Elem elem, const void *queries, size_t nq, co
         for (size_t i = 0; i < g; i++) k.dots_f32(q + (j + i) * dim, m, dim, n, o + (j + i) * n);
       } else {
         k.dotsq_f32(q + j * dim, g, m, dim, n, o + j * n);
+      }
+    }
+    // A float32 sum that overflowed on the way (a product or a partial sum past FLT_MAX) is
+    // non-finite however small the exact result: such scores are summed again in double, as
+    // the scalar and js tiers sum every row, so all tiers agree on them. Data in range never
+    // takes this path; the scan over the scores is cheap next to the rows it follows.
+    for (size_t j = 0; j < nq; j++) {
+      float *s = o + j * n;
+      for (size_t r = 0; r < n; r++) {
+        if (!std::isfinite(s[r])) s[r] = simdot_dot_f32_scalar(q + j * dim, m + r * dim, dim);
       }
     }
     return;

@@ -21,6 +21,10 @@ constexpr size_t kMaxI8Dim = 131071;
 // elements, so longer vectors are summed in chunks, in 64 bits.
 int64_t DotI8Long(const KernelSet &k, const int8_t *a, const int8_t *b, size_t n);
 
+// The float32 dot product: the active kernel's sum, or, where that overflowed to a non-finite
+// value, the portable kernel's sum in double (see ScoreRows).
+float DotF32(const KernelSet &k, const float *a, const float *b, size_t n);
+
 // Scores n rows against nq queries: out[j * n + r] (int32 or float by elem). Splits int8 rows
 // longer than the kernels' exact range and adds the parts in 64 bits.
 void ScoreRows(const KernelSet &k, Elem elem, const void *queries, size_t nq, const void *rows,

@@ -131,8 +131,9 @@ export function info(): Info {
 
 /**
  * The dot product of two vectors of the same type and length. Int8Array: the exact integer sum,
- * for any length. Float32Array: a float32 result within (n + 1) * 2^-23 * sum |a_i * b_i| of the
- * exact sum.
+ * for any length. Float32Array: a float32 result within (n + 1) * 2^-23 * sum |a_i * b_i| +
+ * (n + 1) * 2^-149 of the exact sum for any finite inputs, ±Infinity where that sum rounds past
+ * the float32 range.
  */
 export function dot(a: Int8Array, b: Int8Array): number;
 export function dot(a: Float32Array, b: Float32Array): number;
