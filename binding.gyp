@@ -21,22 +21,29 @@
       "defines": [
         "NAPI_VERSION=8",
         "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS",
-        "NODE_ADDON_API_DISABLE_DEPRECATED"
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        # A throw that cannot happen because the environment is going away (a worker terminated
+        # inside a call, process.exit() meanwhile) is dropped instead of aborting the process.
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
       ],
       "cflags": ["-O3", "-fvisibility=hidden", "-Wall", "-Wextra",
                  # Reproducible binaries: no build directory in the objects (__FILE__, debug
                  # info) and no build id, so the same sources give the same file anywhere.
                  "-ffile-prefix-map=<(module_root_dir)=."],
-      "cflags_cc": ["-std=c++17"],
+      # C++ exceptions on: allocation failure (a k as large as the rows) is caught and becomes a
+      # RangeError, where -fno-exceptions would abort the process.
+      "cflags_cc": ["-std=c++17", "-fexceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
       "ldflags": ["-Wl,--build-id=none"],
       "xcode_settings": {
         "GCC_OPTIMIZATION_LEVEL": "3",
         "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "MACOSX_DEPLOYMENT_TARGET": "11.0"
       },
       "msvs_settings": {
-        "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17"] }
+        "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17"], "ExceptionHandling": 1 }
       },
       "conditions": [
         # The GNU-syntax .S kernels need a GNU-compatible assembler (gcc or clang); MSVC builds

@@ -229,17 +229,41 @@ napi_status MakeResults(napi_env env, Elem elem, const std::vector<std::vector<H
   return status;
 }
 
+// The error of a search whose results did not fit in memory: a RangeError with a code that the
+// JavaScript layer turns into a message naming the function and its k.
+constexpr const char *kOutOfMemoryCode = "ERR_SIMDOT_OUT_OF_MEMORY";
+constexpr const char *kOutOfMemoryMessage = "simdot binding: not enough memory for the search results";
+
+// The out-of-memory error, or null where none can be made. Replaces any exception that is
+// pending (V8's own "Array buffer allocation failed", say). When the environment is being torn
+// down (a worker terminated, process.exit()), throwing or rejecting with it fails quietly: no
+// JavaScript will run to see it.
+napi_value OutOfMemoryError(napi_env env) {
+  napi_value pending, code, message, error;
+  bool is_pending = false;
+  if (napi_is_exception_pending(env, &is_pending) == napi_ok && is_pending) {
+    napi_get_and_clear_last_exception(env, &pending);
+  }
+  if (napi_create_string_utf8(env, kOutOfMemoryCode, NAPI_AUTO_LENGTH, &code) != napi_ok ||
+      napi_create_string_utf8(env, kOutOfMemoryMessage, NAPI_AUTO_LENGTH, &message) != napi_ok ||
+      napi_create_range_error(env, code, message, &error) != napi_ok) {
+    return nullptr;
+  }
+  return error;
+}
+
 // search(queries, matrix, dim, k, threads, filter?) -> one { indices, scores } per query.
 Napi::Value SearchSync(const Napi::CallbackInfo &info) {
   simdot::SearchSpec spec;
   if (!ParseSearch(info, &spec)) return {};
   std::vector<std::vector<Hit>> results;
-  simdot::Search(spec, GetInstance(info)->pool, &results);
+  const simdot::SearchStatus status = simdot::Search(spec, GetInstance(info)->pool, &results);
   napi_value array;
-  if (MakeResults(info.Env(), spec.elem, results, &array) != napi_ok) {
-    if (!info.Env().IsExceptionPending()) {
-      Napi::Error::New(info.Env(), "simdot binding: could not create the results").ThrowAsJavaScriptException();
-    }
+  if (status != simdot::SearchStatus::kOk || MakeResults(info.Env(), spec.elem, results, &array) != napi_ok) {
+    // Out of memory for the hits or for the result arrays, or an environment that can no longer
+    // run JavaScript. Raw calls, each failure ignored: node-addon-api turns a throw that cannot
+    // happen (the worker that called is being terminated) into a fatal error.
+    if (napi_value error = OutOfMemoryError(info.Env())) napi_throw(info.Env(), error);
     return {};
   }
   return Napi::Value(info.Env(), array);
@@ -276,27 +300,16 @@ class SearchWorker : public Napi::AsyncWorker {
   }
 
  protected:
-  void Execute() override { simdot::Search(spec_, instance_->pool, &results_); }
+  void Execute() override { status_ = simdot::Search(spec_, instance_->pool, &results_); }
   // Raw calls again, each failure left unthrown: when the environment is being torn down, no
   // one can observe the promise any more.
   void OnOK() override {
     napi_value array;
-    if (MakeResults(Env(), spec_.elem, results_, &array) == napi_ok) {
+    if (status_ == simdot::SearchStatus::kOk && MakeResults(Env(), spec_.elem, results_, &array) == napi_ok) {
       napi_resolve_deferred(Env(), deferred_, array);
       return;
     }
-    // Reject with the pending exception, or with an error of our own if there is none.
-    napi_value error, message;
-    napi_valuetype type;
-    if (napi_get_and_clear_last_exception(Env(), &error) != napi_ok ||
-        napi_typeof(Env(), error, &type) != napi_ok || type == napi_undefined) {
-      if (napi_create_string_utf8(Env(), "simdot binding: could not create the results", NAPI_AUTO_LENGTH,
-                                  &message) != napi_ok ||
-          napi_create_error(Env(), nullptr, message, &error) != napi_ok) {
-        return;
-      }
-    }
-    napi_reject_deferred(Env(), deferred_, error);
+    if (napi_value error = OutOfMemoryError(Env())) napi_reject_deferred(Env(), deferred_, error);
   }
   void OnError(const Napi::Error &error) override { napi_reject_deferred(Env(), deferred_, error.Value()); }
 
@@ -307,12 +320,19 @@ class SearchWorker : public Napi::AsyncWorker {
   Napi::ObjectReference matrix_;
   std::vector<uint8_t> queries_, filter_;
   std::vector<std::vector<Hit>> results_;
+  simdot::SearchStatus status_ = simdot::SearchStatus::kOk;
 };
 
 Napi::Value SearchAsync(const Napi::CallbackInfo &info) {
   simdot::SearchSpec spec;
   if (!ParseSearch(info, &spec)) return {};
-  SearchWorker *worker = new SearchWorker(info, spec);  // deletes itself after OnOK/OnError
+  SearchWorker *worker;
+  try {
+    worker = new SearchWorker(info, spec);  // deletes itself after OnOK/OnError
+  } catch (const std::exception &) {        // the copies of the queries and the filter
+    if (napi_value error = OutOfMemoryError(info.Env())) napi_throw(info.Env(), error);
+    return {};
+  }
   Napi::Value promise = worker->Promise();
   if (promise.IsEmpty()) {
     delete worker;

@@ -3,6 +3,7 @@
 #include "pool.h"
 
 #include <algorithm>
+#include <exception>
 
 namespace simdot {
 
@@ -40,7 +41,21 @@ void ThreadPool::Run(size_t tasks, size_t threads, const std::function<void(size
   job.tasks = tasks;
   job.max_helpers = threads - 1;
   std::unique_lock<std::mutex> lock(mu_);
-  while (workers_.size() < job.max_helpers) workers_.emplace_back([this] { Worker(); });
+  while (workers_.size() < job.max_helpers) {
+    try {
+      workers_.emplace_back([this] { Worker(); });
+    } catch (const std::exception &) {
+      // No thread could be started (address space or a thread limit): the threads there are
+      // take the tasks, down to the caller alone, which changes only the speed.
+      job.max_helpers = workers_.size();
+      break;
+    }
+  }
+  if (job.max_helpers == 0) {
+    lock.unlock();
+    for (size_t i = 0; i < tasks; i++) task(i);
+    return;
+  }
   jobs_.push_back(&job);
   work_cv_.notify_all();
   Drain(&job, lock);

@@ -208,8 +208,10 @@ void OfferFiltered(Elem elem, const uint32_t *raw, size_t n, size_t first, const
 // 290 ns at 1536: about what streaming 2 KB plus two such rows takes.
 size_t RunCostBytes(size_t row_bytes) { return 2048 + 2 * row_bytes; }
 
-// Scans rows [begin, end) into one Selection per query.
-void ScanShard(const SearchSpec &spec, size_t begin, size_t end, std::vector<Selection> *sel) {
+// Scans rows [begin, end) into one Selection per query. Stops early once `failed` is set: another
+// shard ran out of memory, and the search will report that whatever this one finds.
+void ScanShard(const SearchSpec &spec, size_t begin, size_t end, std::vector<Selection> *sel,
+               const std::atomic<bool> &failed) {
   const size_t block = BlockRows(spec);
   const size_t elem_size = ElemSize(spec.elem);
   const KernelSet kernels = ForMatrixBytes(spec.kernels, spec.nrows * spec.dim * elem_size);
@@ -230,7 +232,7 @@ void ScanShard(const SearchSpec &spec, size_t begin, size_t end, std::vector<Sel
     }
   };
   size_t r = begin;
-  while (r < end) {
+  while (r < end && !failed.load(std::memory_order_relaxed)) {
     if (!spec.filter) {
       const size_t stop = std::min(end, r + block);
       score(r, stop - r, false);
@@ -324,52 +326,98 @@ size_t DefaultThreads(const SearchSpec &spec) {
   return std::clamp<size_t>(work / kBytesPerThread, 1, std::min(hw, ThreadPool::kMaxThreads));
 }
 
-void Search(const SearchSpec &spec, ThreadPool &pool, std::vector<std::vector<Hit>> *results) {
-  results->assign(spec.nq, {});
-  if (spec.nrows == 0 || spec.nq == 0 || spec.k == 0) return;
-  const size_t threads = spec.threads ? spec.threads : DefaultThreads(spec);
-  // Shards start on multiples of 64 rows so filter words never straddle two shards.
-  const size_t per_shard = ((spec.nrows + threads - 1) / threads + 63) & ~size_t{63};
-  const size_t shards = (spec.nrows + per_shard - 1) / per_shard;
+namespace {
+
+// Shards for a search asked to run on `threads`: each shard keeps up to min(k, its rows) hits per
+// query, so with a large k the hits grow with the shard count (a k of 2^20 over 2^26 rows kept
+// 64 times the hits of one thread on 64). Fewer shards are used where they would hold more than
+// twice the hits of one shard or kMaxExtraHits, whichever is larger: memory stays bounded
+// whatever the thread count, and the result does not depend on it.
+struct Sharding {
+  size_t threads, per_shard, shards;
+};
+
+Sharding ChooseShards(const SearchSpec &spec, size_t threads, size_t pass_queries) {
+  constexpr size_t kMaxExtraHits = size_t{1} << 20;  // 12 MiB of Hit
+  const size_t one = std::min(spec.k, spec.nrows);
+  const size_t allowed = std::max(2 * one * pass_queries, kMaxExtraHits);
+  for (;;) {
+    // Shards start on multiples of 64 rows so filter words never straddle two shards.
+    const size_t per_shard = ((spec.nrows + threads - 1) / threads + 63) & ~size_t{63};
+    const size_t shards = (spec.nrows + per_shard - 1) / per_shard;
+    if (threads == 1 || shards * std::min(spec.k, per_shard) * pass_queries <= allowed) {
+      return {threads, per_shard, shards};
+    }
+    threads = (threads + 1) / 2;
+  }
+}
+
+}  // namespace
+
+SearchStatus Search(const SearchSpec &spec, ThreadPool &pool, std::vector<std::vector<Hit>> *results) {
+  // A k as large as the rows asks for memory in proportion to them, which may not exist (a k of
+  // 2^28 wants 3 GiB): running out is reported to the caller, never an abort, on any thread.
+  try {
+    results->assign(spec.nq, {});
+  } catch (const std::exception &) {
+    return SearchStatus::kOutOfMemory;
+  }
+  if (spec.nrows == 0 || spec.nq == 0 || spec.k == 0) return SearchStatus::kOk;
   // Queries go in passes over the rows of at most kPassQueries each: a shard holds a block's
   // scores and a selection for every query of the pass, so what a search holds stays bounded
   // however many queries it has (a million queries once took 4 GB of scores per shard).
   constexpr size_t kPassQueries = 256;
+  const Sharding sharding = ChooseShards(spec, spec.threads ? spec.threads : DefaultThreads(spec),
+                                         std::min(kPassQueries, spec.nq));
+  const size_t per_shard = sharding.per_shard, shards = sharding.shards;
   const size_t query_bytes = spec.dim * ElemSize(spec.elem);
-  // The kernels load each query chunk once per row chunk: a query that straddles cache lines
-  // (a Float32Array at 16 mod 64, as Node's allocator hands them out) split a load in two, and
-  // the float32 batch ran 17% slower from DRAM on Zen 3. A pass's queries are copied to a
-  // 64-byte aligned buffer first, a copy as large as the pass's queries.
-  std::vector<char> aligned_queries;
-  for (size_t first = 0; first < spec.nq; first += kPassQueries) {
-    SearchSpec pass = spec;
-    pass.queries = static_cast<const char *>(spec.queries) + first * query_bytes;
-    pass.nq = std::min(kPassQueries, spec.nq - first);
-    if (reinterpret_cast<uintptr_t>(pass.queries) % 64 != 0) {
-      aligned_queries.resize(pass.nq * query_bytes + 63);
-      char *to = reinterpret_cast<char *>(
-          (reinterpret_cast<uintptr_t>(aligned_queries.data()) + 63) & ~uintptr_t{63});
-      std::memcpy(to, pass.queries, pass.nq * query_bytes);
-      pass.queries = to;
-    }
-    std::vector<std::vector<Selection>> shard_sel(shards,
-                                                  std::vector<Selection>(pass.nq, Selection(spec.k)));
-    pool.Run(shards, threads, [&](size_t s) {
-      ScanShard(pass, s * per_shard, std::min(spec.nrows, (s + 1) * per_shard), &shard_sel[s]);
-    });
-    for (size_t j = 0; j < pass.nq; j++) {
-      std::vector<Hit> &out = (*results)[first + j];
-      for (auto &sel : shard_sel) {
-        std::vector<Hit> &hits = sel[j].Hits();
-        out.insert(out.end(), hits.begin(), hits.end());
-        std::vector<Hit>().swap(hits);
+  std::atomic<bool> out_of_memory{false};
+  try {
+    // The kernels load each query chunk once per row chunk: a query that straddles cache lines
+    // (a Float32Array at 16 mod 64, as Node's allocator hands them out) split a load in two, and
+    // the float32 batch ran 17% slower from DRAM on Zen 3. A pass's queries are copied to a
+    // 64-byte aligned buffer first, a copy as large as the pass's queries.
+    std::vector<char> aligned_queries;
+    for (size_t first = 0; first < spec.nq; first += kPassQueries) {
+      SearchSpec pass = spec;
+      pass.queries = static_cast<const char *>(spec.queries) + first * query_bytes;
+      pass.nq = std::min(kPassQueries, spec.nq - first);
+      if (reinterpret_cast<uintptr_t>(pass.queries) % 64 != 0) {
+        aligned_queries.resize(pass.nq * query_bytes + 63);
+        char *to = reinterpret_cast<char *>(
+            (reinterpret_cast<uintptr_t>(aligned_queries.data()) + 63) & ~uintptr_t{63});
+        std::memcpy(to, pass.queries, pass.nq * query_bytes);
+        pass.queries = to;
       }
-      const size_t keep = std::min(spec.k, out.size());
-      std::partial_sort(out.begin(), out.begin() + keep, out.end(), Better);
-      out.resize(keep);
-      out.shrink_to_fit();
+      std::vector<std::vector<Selection>> shard_sel(shards,
+                                                    std::vector<Selection>(pass.nq, Selection(spec.k)));
+      pool.Run(shards, sharding.threads, [&](size_t s) {
+        // An exception may not leave a pool thread: it would terminate the process.
+        try {
+          ScanShard(pass, s * per_shard, std::min(spec.nrows, (s + 1) * per_shard), &shard_sel[s],
+                    out_of_memory);
+        } catch (const std::exception &) {  // std::bad_alloc, std::length_error
+          out_of_memory = true;
+        }
+      });
+      if (out_of_memory) return SearchStatus::kOutOfMemory;
+      for (size_t j = 0; j < pass.nq; j++) {
+        std::vector<Hit> &out = (*results)[first + j];
+        for (auto &sel : shard_sel) {
+          std::vector<Hit> &hits = sel[j].Hits();
+          out.insert(out.end(), hits.begin(), hits.end());
+          std::vector<Hit>().swap(hits);
+        }
+        const size_t keep = std::min(spec.k, out.size());
+        std::partial_sort(out.begin(), out.begin() + keep, out.end(), Better);
+        out.resize(keep);
+        out.shrink_to_fit();
+      }
     }
+  } catch (const std::exception &) {  // std::bad_alloc, std::length_error
+    return SearchStatus::kOutOfMemory;
   }
+  return SearchStatus::kOk;
 }
 
 }  // namespace simdot

@@ -51,9 +51,12 @@ struct SearchSpec {
   size_t threads;         // shards; 0: chosen from the work size
 };
 
+enum class SearchStatus { kOk, kOutOfMemory };
+
 // Fills results[j] with the best min(k, eligible rows) hits of query j, best first: higher
-// score first, equal scores by lower index. Identical for any thread count.
-void Search(const SearchSpec &spec, ThreadPool &pool, std::vector<std::vector<Hit>> *results);
+// score first, equal scores by lower index. Identical for any thread count. Returns
+// kOutOfMemory, with `results` in an unspecified state, where memory for them ran out.
+SearchStatus Search(const SearchSpec &spec, ThreadPool &pool, std::vector<std::vector<Hit>> *results);
 
 // The shard count Search uses for `threads` = 0.
 size_t DefaultThreads(const SearchSpec &spec);
