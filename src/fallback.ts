@@ -1,10 +1,10 @@
-import { isInt8Array } from './validate.js';
+import { tagOf } from './validate.js';
 
 // The pure-TypeScript kernels: what runs when no native binary loads (the `js` tier), with the
 // same results as the native kernels: exact integers for int8, and for float32 a sum in double
 // precision rounded once to float32, well inside the documented bound.
 
-export function dotI8(a: Int8Array, b: Int8Array, offset = 0, n = a.length): number {
+export function dotI8(a: Int8Array, aOffset: number, b: Int8Array, offset: number, n: number): number {
   // Partial sums stay below 2^53 for any typed-array length, so number arithmetic is exact.
   let s0 = 0;
   let s1 = 0;
@@ -13,20 +13,20 @@ export function dotI8(a: Int8Array, b: Int8Array, offset = 0, n = a.length): num
   let i = 0;
   const end4 = n - (n & 3);
   for (; i < end4; i += 4) {
-    s0 += a[i]! * b[offset + i]!;
-    s1 += a[i + 1]! * b[offset + i + 1]!;
-    s2 += a[i + 2]! * b[offset + i + 2]!;
-    s3 += a[i + 3]! * b[offset + i + 3]!;
+    s0 += a[aOffset + i]! * b[offset + i]!;
+    s1 += a[aOffset + i + 1]! * b[offset + i + 1]!;
+    s2 += a[aOffset + i + 2]! * b[offset + i + 2]!;
+    s3 += a[aOffset + i + 3]! * b[offset + i + 3]!;
   }
-  for (; i < n; i++) s0 += a[i]! * b[offset + i]!;
+  for (; i < n; i++) s0 += a[aOffset + i]! * b[offset + i]!;
   return s0 + s1 + (s2 + s3);
 }
 
 /**
- * The float64 sum of a[i] * b[offset + i]; callers round it to float32. The same loop as dotI8 on
+ * The float64 sum of a[aOffset + i] * b[offset + i]; callers round it to float32. The same loop as dotI8 on
  * purpose: one function fed both array types turns polymorphic in V8 and runs markedly slower.
  */
-export function dotF32(a: Float32Array, b: Float32Array, offset = 0, n = a.length): number {
+export function dotF32(a: Float32Array, aOffset: number, b: Float32Array, offset: number, n: number): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -34,24 +34,24 @@ export function dotF32(a: Float32Array, b: Float32Array, offset = 0, n = a.lengt
   let i = 0;
   const end4 = n - (n & 3);
   for (; i < end4; i += 4) {
-    s0 += a[i]! * b[offset + i]!;
-    s1 += a[i + 1]! * b[offset + i + 1]!;
-    s2 += a[i + 2]! * b[offset + i + 2]!;
-    s3 += a[i + 3]! * b[offset + i + 3]!;
+    s0 += a[aOffset + i]! * b[offset + i]!;
+    s1 += a[aOffset + i + 1]! * b[offset + i + 1]!;
+    s2 += a[aOffset + i + 2]! * b[offset + i + 2]!;
+    s3 += a[aOffset + i + 3]! * b[offset + i + 3]!;
   }
-  for (; i < n; i++) s0 += a[i]! * b[offset + i]!;
+  for (; i < n; i++) s0 += a[aOffset + i]! * b[offset + i]!;
   return s0 + s1 + (s2 + s3);
 }
 
-export function dotsI8(q: Int8Array, m: Int8Array, out: Int32Array): void {
-  const dim = q.length;
-  for (let r = 0; r < out.length; r++) out[r] = dotI8(q, m, r * dim, dim);
+// Lengths arrive checked (validate.ts): nothing here reads a property a subclass could redefine.
+
+export function dotsI8(q: Int8Array, m: Int8Array, dim: number, nrows: number, out: Int32Array): void {
+  for (let r = 0; r < nrows; r++) out[r] = dotI8(q, 0, m, r * dim, dim);
 }
 
-export function dotsF32(q: Float32Array, m: Float32Array, out: Float32Array): void {
-  const dim = q.length;
+export function dotsF32(q: Float32Array, m: Float32Array, dim: number, nrows: number, out: Float32Array): void {
   // Storing into a Float32Array rounds to float32.
-  for (let r = 0; r < out.length; r++) out[r] = dotF32(q, m, r * dim, dim);
+  for (let r = 0; r < nrows; r++) out[r] = dotF32(q, 0, m, r * dim, dim);
 }
 
 /** The ordering of search results: higher score first, NaN below every number, then lower index. */
@@ -69,13 +69,14 @@ function better(sa: number, ia: number, sb: number, ib: number): boolean {
  */
 export function topK(
   q: Int8Array | Float32Array,
+  qOffset: number,
   m: Int8Array | Float32Array,
+  dim: number,
+  nrows: number,
   k: number,
   filter: Uint8Array | undefined,
 ): { indices: Uint32Array; scores: Int32Array | Float32Array } {
-  const dim = q.length;
-  const nrows = dim === 0 ? 0 : m.length / dim;
-  const int8 = isInt8Array(q);
+  const int8 = tagOf(q) === 'Int8Array';
   const score = new (int8 ? Int32Array : Float32Array)(1);
   // A binary heap with the worst kept hit at the root; rows arrive in index order, so a score
   // equal to the worst one loses the tie.
@@ -101,7 +102,9 @@ export function topK(
   for (let row = 0; row < nrows; row++) {
     if (filter && ((filter[row >> 3]! >> (row & 7)) & 1) === 0) continue;
     // Rounded exactly as dots rounds it (Int32Array / Float32Array store).
-    score[0] = int8 ? dotI8(q as Int8Array, m as Int8Array, row * dim, dim) : dotF32(q as Float32Array, m as Float32Array, row * dim, dim);
+    score[0] = int8
+      ? dotI8(q as Int8Array, qOffset, m as Int8Array, row * dim, dim)
+      : dotF32(q as Float32Array, qOffset, m as Float32Array, row * dim, dim);
     const s = score[0]!;
     if (heapScore.length < k) {
       heapScore.push(s);

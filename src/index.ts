@@ -2,19 +2,21 @@
 import * as fallback from './fallback.js';
 import { loadBinding, type Binding } from './native.js';
 import {
+  byteLengthOf,
   describe,
-  fixedLength,
-  isInt8Array,
   MAX_I8_DIM,
   MAX_QUERIES,
   MAX_RESULTS,
   out as checkOut,
+  pinMatrix,
   positiveInteger,
   readOptions,
   rows,
   sameType,
   searchOptions,
+  searchRows,
   vector,
+  type Arg,
   type Vector,
 } from './validate.js';
 
@@ -143,10 +145,12 @@ export function dot(a: Vector, b: Vector): number {
   if (x.length !== y.length) {
     throw new RangeError(`dot: expected a and b to have the same length, received a.length ${x.length} and b.length ${y.length}`);
   }
-  if (isInt8Array(x)) {
-    return active ? active.dotI8(x, y as Int8Array) : fallback.dotI8(x, y as Int8Array);
+  if (x.int8) {
+    if (active) return active.dotI8(x.view as Int8Array, y.view as Int8Array);
+    return fallback.dotI8(x.view as Int8Array, 0, y.view as Int8Array, 0, x.length);
   }
-  return active ? active.dotF32(x, y as Float32Array) : Math.fround(fallback.dotF32(x, y as Float32Array));
+  if (active) return active.dotF32(x.view as Float32Array, y.view as Float32Array);
+  return Math.fround(fallback.dotF32(x.view as Float32Array, 0, y.view as Float32Array, 0, x.length));
 }
 
 /**
@@ -161,15 +165,15 @@ export function dots(query: Vector, matrix: Vector, out?: Int32Array | Float32Ar
   const q = vector('dots', 'query', query);
   const m = sameType('dots', 'matrix', matrix, q, 'query');
   const nrows = rows('dots', q, m);
-  if (isInt8Array(q)) {
+  if (q.int8) {
     const o = out === undefined ? new Int32Array(nrows) : checkOut<Int32Array>('dots', out, true, nrows, [q, m]);
-    if (active) active.dotsI8(q, m as Int8Array, o);
-    else fallback.dotsI8(q, m as Int8Array, o);
+    if (active) active.dotsI8(q.view as Int8Array, m.view as Int8Array, o);
+    else fallback.dotsI8(q.view as Int8Array, m.view as Int8Array, q.length, nrows, o);
     return o;
   }
   const o = out === undefined ? new Float32Array(nrows) : checkOut<Float32Array>('dots', out, false, nrows, [q, m]);
-  if (active) active.dotsF32(q, m as Float32Array, o);
-  else fallback.dotsF32(q, m as Float32Array, o);
+  if (active) active.dotsF32(q.view as Float32Array, m.view as Float32Array, o);
+  else fallback.dotsF32(q.view as Float32Array, m.view as Float32Array, q.length, nrows, o);
   return o;
 }
 
@@ -199,19 +203,30 @@ export interface TopKBatchOptions extends TopKOptions {
   dim: number;
 }
 
-type Search = { q: Vector; m: Vector; dim: number; k: number; threads: number; filter: Uint8Array | undefined };
+type Search = {
+  fn: string;
+  q: Arg;
+  m: Arg;
+  dim: number;
+  nq: number;
+  nrows: number;
+  k: number;
+  threads: number;
+  filter: Uint8Array | undefined;
+};
 
 function checkSearch(fn: string, query: unknown, matrix: unknown, k: unknown, options: unknown): Search {
   options = readOptions(options, ['threads', 'filter']);
   const q = vector(fn, 'query', query);
   const m = sameType(fn, 'matrix', matrix, q, 'query');
   const nrows = rows(fn, q, m);
+  searchRows(fn, nrows);
   const kk = positiveInteger(fn, 'k', k);
   const { threads, filter } = searchOptions(fn, options, nrows);
-  return { q, m, dim: q.length, k: kk, threads, filter };
+  return { fn, q, m, dim: q.length, nq: 1, nrows, k: kk, threads, filter };
 }
 
-function checkBatch(fn: string, queries: unknown, matrix: unknown, k: unknown, options: unknown): Search & { nq: number } {
+function checkBatch(fn: string, queries: unknown, matrix: unknown, k: unknown, options: unknown): Search {
   options = readOptions(options, ['dim', 'threads', 'filter']);
   const q = vector(fn, 'queries', queries);
   const m = sameType(fn, 'matrix', matrix, q, 'queries');
@@ -219,11 +234,12 @@ function checkBatch(fn: string, queries: unknown, matrix: unknown, k: unknown, o
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError(`${fn}: expected options to be an object with dim, received ${describe(options)}`);
   }
-  const dim = positiveInteger(fn, 'options.dim', (options as { dim?: unknown }).dim, isInt8Array(q) ? MAX_I8_DIM : 2 ** 32 - 1);
+  const dim = positiveInteger(fn, 'options.dim', (options as { dim?: unknown }).dim, q.int8 ? MAX_I8_DIM : 2 ** 32 - 1);
   if (q.length % dim !== 0) throw new RangeError(`${fn}: queries length ${q.length} is not a multiple of dim ${dim}`);
   if (m.length % dim !== 0) throw new RangeError(`${fn}: matrix length ${m.length} is not a multiple of dim ${dim}`);
   const nrows = m.length / dim;
   const nq = q.length / dim;
+  searchRows(fn, nrows);
   const { threads, filter } = searchOptions(fn, options, nrows, true);
   if (nq > MAX_QUERIES) {
     throw new RangeError(`${fn}: ${nq} queries exceed the limit of ${MAX_QUERIES} per call; split the batch`);
@@ -231,16 +247,30 @@ function checkBatch(fn: string, queries: unknown, matrix: unknown, k: unknown, o
   if (nq * Math.min(kk, nrows) > MAX_RESULTS) {
     throw new RangeError(`${fn}: ${nq} queries x min(k, rows) ${Math.min(kk, nrows)} results exceed the limit of ${MAX_RESULTS}`);
   }
-  return { q, m, dim, k: kk, threads, filter, nq };
+  return { fn, q, m, dim, nq, nrows, k: kk, threads, filter };
 }
 
 function searchJs(s: Search): TopKResult[] {
   const results: TopKResult[] = [];
-  for (let off = 0; off < s.q.length; off += s.dim) {
-    const query = s.q.subarray(off, off + s.dim) as Vector;
-    results.push(fallback.topK(query, s.m, s.k, s.filter));
-  }
+  for (let j = 0; j < s.nq; j++) results.push(fallback.topK(s.q.view, j * s.dim, s.m.view, s.dim, s.nrows, s.k, s.filter));
   return results;
+}
+
+/** The native search, its out-of-memory error restated for the caller. */
+function searchNative(binding: Binding, s: Search): TopKResult[] {
+  try {
+    return binding.search(s.q.view, s.m.view, s.dim, s.k, s.threads, s.filter);
+  } catch (err) {
+    throw restate(s, err);
+  }
+}
+
+function restate(s: Search, err: unknown): unknown {
+  if (!(err instanceof RangeError) || (err as { code?: unknown }).code !== 'ERR_SIMDOT_OUT_OF_MEMORY') return err;
+  const hits = Math.min(s.k, s.nrows);
+  return new RangeError(
+    `${s.fn}: not enough memory for ${s.nq === 1 ? '' : `${s.nq} queries x `}${hits} results (k ${s.k}, ${s.nrows} rows); ask for a smaller k`,
+  );
 }
 
 /**
@@ -254,7 +284,7 @@ export function topK(query: Float32Array, matrix: Float32Array, k: number, optio
 export function topK(query: Vector, matrix: Vector, k: number, options?: TopKOptions): TopKResult {
   const s = checkSearch('topK', query, matrix, k, options);
   if (!active) return searchJs(s)[0]!;
-  return active.search(s.q, s.m, s.dim, s.k, s.threads, s.filter)[0]!;
+  return searchNative(active, s)[0]!;
 }
 
 /**
@@ -268,19 +298,25 @@ export function topK(query: Vector, matrix: Vector, k: number, options?: TopKOpt
 export function topKAsync(query: Int8Array, matrix: Int8Array, k: number, options?: TopKOptions): Promise<TopKResult<Int32Array>>;
 export function topKAsync(query: Float32Array, matrix: Float32Array, k: number, options?: TopKOptions): Promise<TopKResult<Float32Array>>;
 export async function topKAsync(query: Vector, matrix: Vector, k: number, options?: TopKOptions): Promise<TopKResult> {
-  return (await searchAsync('topKAsync', checkSearch('topKAsync', query, matrix, k, options)))[0]!;
+  return (await searchAsync(checkSearch('topKAsync', query, matrix, k, options)))[0]!;
 }
 
 /** The searches of topKAsync and topKBatchAsync, checked: off the event loop where native. */
-async function searchAsync(fn: string, s: Search): Promise<TopKResult[]> {
-  fixedLength(fn, 'matrix', s.m);
+async function searchAsync(s: Search): Promise<TopKResult[]> {
+  pinMatrix(s.fn, 'matrix', s.m.view);
   if (!active) return searchJs(s);
-  const bytes = s.m.byteLength;
-  const results = await active.searchAsync(s.q, s.m, s.dim, s.k, s.threads, s.filter);
-  // A view reports 0 bytes once its buffer is detached (a growable SharedArrayBuffer may only
-  // have grown): the search read memory that had moved on.
-  if (bytes !== 0 && s.m.byteLength === 0) {
-    throw new TypeError(`${fn}: matrix was detached (its ArrayBuffer transferred) before the search ended`);
+  const bytes = byteLengthOf(s.m.view);
+  let results: TopKResult[];
+  try {
+    results = await active.searchAsync(s.q.view, s.m.view, s.dim, s.k, s.threads, s.filter);
+  } catch (err) {
+    throw restate(s, err);
+  }
+  // The matrix is neither resizable nor transferable (pinMatrix), but Node.js 20 still lets a
+  // web stream's BYOB read detach it: a view reports 0 bytes then, and the search read memory
+  // that had moved on.
+  if (bytes !== 0 && byteLengthOf(s.m.view) === 0) {
+    throw new TypeError(`${s.fn}: matrix was detached (its ArrayBuffer transferred) before the search ended`);
   }
   return results;
 }
@@ -297,7 +333,7 @@ export function topKBatch(queries: Vector, matrix: Vector, k: number, options: T
   const s = checkBatch('topKBatch', queries, matrix, k, options);
   if (s.nq === 0) return [];
   if (!active) return searchJs(s);
-  return active.search(s.q, s.m, s.dim, s.k, s.threads, s.filter);
+  return searchNative(active, s);
 }
 
 /**
@@ -310,5 +346,5 @@ export function topKBatchAsync(queries: Float32Array, matrix: Float32Array, k: n
 export async function topKBatchAsync(queries: Vector, matrix: Vector, k: number, options: TopKBatchOptions): Promise<TopKResult[]> {
   const s = checkBatch('topKBatchAsync', queries, matrix, k, options);
   if (s.nq === 0) return [];
-  return searchAsync('topKBatchAsync', s);
+  return searchAsync(s);
 }

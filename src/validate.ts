@@ -3,19 +3,72 @@
 //   dots: matrix length 1000 is not a multiple of dim 384
 // A wrong kind of value is a TypeError; a value of the right kind but the wrong size is a
 // RangeError.
+//
+// Every property of a typed array is read through the intrinsic getters of %TypedArray%.prototype,
+// captured when this module loads: they read the array's internal slots, as the native layer
+// does, so a subclass or an own property with a lying `length`, `byteOffset` or `buffer` getter
+// cannot make the checks and the kernels see different arrays, and no caller code runs between a
+// check and the call it guards (a getter that detached a checked array once got a search past
+// validation).
 import { types } from 'node:util';
+import { markAsUntransferable } from 'node:worker_threads';
 
 export type Vector = Int8Array | Float32Array;
+
+const call = Function.prototype.call;
+const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as object;
+
+function intrinsic<T>(target: object, key: PropertyKey): (self: unknown) => T {
+  const get = Object.getOwnPropertyDescriptor(target, key)?.get;
+  if (typeof get !== 'function') {
+    throw new Error(`simdot: this JavaScript engine lacks the ${String(key)} getter of ${String(target)}`);
+  }
+  // call.bind(get)(x) is get.call(x) with both functions as they were at load.
+  return call.bind(get) as (self: unknown) => T;
+}
+
+/** 'Int8Array', 'Float32Array', ... for a typed array (whatever its prototype), else undefined. */
+export const tagOf = intrinsic<string | undefined>(TypedArrayPrototype, Symbol.toStringTag);
+/** The length, byteOffset, byteLength and buffer of a typed array; each throws on anything else. */
+export const lengthOf = intrinsic<number>(TypedArrayPrototype, 'length');
+export const byteOffsetOf = intrinsic<number>(TypedArrayPrototype, 'byteOffset');
+export const byteLengthOf = intrinsic<number>(TypedArrayPrototype, 'byteLength');
+export const bufferOf = intrinsic<ArrayBuffer | SharedArrayBuffer>(TypedArrayPrototype, 'buffer');
+const resizableOf = intrinsic<boolean>(ArrayBuffer.prototype, 'resizable');
+
+/** A checked vector argument: the view, and its length as the kernels will see it. */
+export interface Arg<T extends Vector = Vector> {
+  view: T;
+  length: number;
+  int8: boolean;
+}
+
+function article(word: string): string {
+  return /^[AEIOU]/.test(word) ? `an ${word}` : `a ${word}`;
+}
+
+/** The class name of an object for a message, without letting a throwing getter escape. */
+function className(value: object): string | undefined {
+  try {
+    const name: unknown = Object.getPrototypeOf(value)?.constructor?.name;
+    return typeof name === 'string' && name !== '' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Describes a value for an error message: `Float32Array(3)`, `an Array(2)`, `null`, `string "x"`. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (ArrayBuffer.isView(value)) {
-    const name = Object.getPrototypeOf(value)?.constructor?.name ?? 'ArrayBufferView';
-    const length = (value as { length?: number }).length;
-    return typeof length === 'number' ? `${name}(${length})` : `${name}(${value.byteLength} bytes)`;
+  if (types.isProxy(value)) return 'a Proxy';
+  const tag = tagOf(value);
+  if (tag !== undefined) {
+    // A subclass keeps its own name; the length is the real one.
+    const name = className(value as object) ?? tag;
+    return `${name}(${lengthOf(value)})`;
   }
+  if (types.isDataView(value)) return 'a DataView';
   if (Array.isArray(value)) return `an Array(${value.length})`;
   switch (typeof value) {
     case 'string':
@@ -29,90 +82,67 @@ export function describe(value: unknown): string {
     case 'symbol':
       return 'a symbol';
     default: {
-      const name = Object.getPrototypeOf(value)?.constructor?.name;
+      const name = className(value as object);
       return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
     }
   }
 }
 
-/**
- * The element kind of a vector argument. instanceof answers for arrays of this realm in a few
- * nanoseconds; util.types (a call into C++) is asked only about views from another realm (vm
- * contexts), so the common case of a call stays cheap.
- */
-function kindOf(value: unknown): 'i8' | 'f32' | undefined {
-  if (value instanceof Int8Array) return 'i8';
-  if (value instanceof Float32Array) return 'f32';
-  if (!ArrayBuffer.isView(value)) return undefined;
-  return types.isInt8Array(value) ? 'i8' : types.isFloat32Array(value) ? 'f32' : undefined;
-}
-
 export function isInt8Array(value: unknown): value is Int8Array {
-  return kindOf(value) === 'i8';
+  return tagOf(value) === 'Int8Array';
 }
 
-export function isFloat32Array(value: unknown): value is Float32Array {
-  return kindOf(value) === 'f32';
-}
-
-/** A view of length 0 may sit on a buffer that was detached (transferred); say so. */
-function checkAttached(fn: string, name: string, value: ArrayBufferView & { length: number }): void {
-  if (value.length !== 0) return;
+/**
+ * A view of length 0 may sit on a buffer that was detached (transferred); say so. A view whose
+ * resizable buffer shrank below it reads as empty, which it now is.
+ */
+function checkAttached(fn: string, name: string, value: unknown, length: number): void {
+  if (length !== 0) return;
   try {
-    new Uint8Array(value.buffer, 0, 0);
+    new Uint8Array(bufferOf(value), 0, 0);
   } catch {
     throw new TypeError(`${fn}: ${name} is a view on a detached ArrayBuffer`);
   }
 }
 
-/**
- * A view whose memory another thread will read after the call returns: its buffer must not be
- * able to shrink meanwhile. A resizable ArrayBuffer can (resize() releases the memory at once);
- * a growable SharedArrayBuffer only grows, and a fixed-length buffer keeps its memory while
- * referenced.
- */
-export function fixedLength(fn: string, name: string, value: ArrayBufferView): void {
-  if ((value.buffer as { resizable?: boolean }).resizable === true) {
-    throw new TypeError(
-      `${fn}: expected ${name} to be a view on a fixed-length ArrayBuffer or a SharedArrayBuffer, received a view on a ` +
-        `resizable ArrayBuffer, which could shrink while the search reads it (topK takes it)`,
-    );
-  }
-}
-
 /** The first vector argument sets the element type of the call. */
-export function vector(fn: string, name: string, value: unknown): Vector {
-  if (!isInt8Array(value) && !isFloat32Array(value)) {
+export function vector(fn: string, name: string, value: unknown): Arg {
+  const tag = tagOf(value);
+  if (tag !== 'Int8Array' && tag !== 'Float32Array') {
     throw new TypeError(`${fn}: expected ${name} to be an Int8Array or Float32Array, received ${describe(value)}`);
   }
-  checkAttached(fn, name, value);
-  return value;
+  const length = lengthOf(value);
+  checkAttached(fn, name, value, length);
+  return { view: value as Vector, length, int8: tag === 'Int8Array' };
 }
 
 /** Later vector arguments must have the element type of the first. */
-export function sameType<T extends Vector>(fn: string, name: string, value: unknown, like: T, likeName: string): T {
-  const ok = isInt8Array(like) ? isInt8Array(value) : isFloat32Array(value);
-  if (!ok) {
-    const expected = isInt8Array(like) ? 'Int8Array' : 'Float32Array';
-    throw new TypeError(`${fn}: expected ${name} to be an ${expected} like ${likeName}, received ${describe(value)}`);
+export function sameType<T extends Vector>(fn: string, name: string, value: unknown, like: Arg<T>, likeName: string): Arg<T> {
+  const expected = like.int8 ? 'Int8Array' : 'Float32Array';
+  if (tagOf(value) !== expected) {
+    throw new TypeError(`${fn}: expected ${name} to be ${article(expected)} like ${likeName}, received ${describe(value)}`);
   }
-  checkAttached(fn, name, value as T);
-  return value as T;
+  const length = lengthOf(value);
+  checkAttached(fn, name, value, length);
+  return { view: value as T, length, int8: like.int8 };
 }
 
 /** An int8 row longer than this could overflow an Int32Array score: 131071 * 16384 < 2^31. */
 export const MAX_I8_DIM = 131071;
 
+/** Search results index rows with a Uint32Array. */
+export const MAX_ROWS = 2 ** 32 - 1;
+
 /** Checks the query/matrix pair of a scoring call and returns the number of rows. */
-export function rows(fn: string, query: Vector, matrix: Vector, dimName = 'query length'): number {
+export function rows(fn: string, query: Arg, matrix: Arg, dimName = 'query length'): number {
   const dim = query.length;
   if (dim === 0) {
-    throw new RangeError(`${fn}: expected a non-empty query (its length is the row length), received ${describe(query)}`);
+    throw new RangeError(`${fn}: expected a non-empty query (its length is the row length), received ${describe(query.view)}`);
   }
   if (matrix.length % dim !== 0) {
     throw new RangeError(`${fn}: matrix length ${matrix.length} is not a multiple of dim ${dim}`);
   }
-  if (isInt8Array(query) && dim > MAX_I8_DIM) {
+  if (query.int8 && dim > MAX_I8_DIM) {
     throw new RangeError(
       `${fn}: expected an Int8Array ${dimName} of at most ${MAX_I8_DIM} (longer rows can overflow an Int32 score), received ${dim}`,
     );
@@ -120,31 +150,56 @@ export function rows(fn: string, query: Vector, matrix: Vector, dimName = 'query
   return matrix.length / dim;
 }
 
+/** A search reports row indices in a Uint32Array: at most MAX_ROWS rows. */
+export function searchRows(fn: string, nrows: number): void {
+  if (nrows > MAX_ROWS) {
+    throw new RangeError(`${fn}: expected a matrix of at most ${MAX_ROWS} rows (a Uint32Array indexes them), received ${nrows} rows`);
+  }
+}
+
 /** `out` of dots: exactly one score per row, of the score type; never sharing memory with the inputs. */
-export function out<T extends Int32Array | Float32Array>(
-  fn: string,
-  value: unknown,
-  int8: boolean,
-  nrows: number,
-  inputs: Vector[],
-): T {
+export function out<T extends Int32Array | Float32Array>(fn: string, value: unknown, int8: boolean, nrows: number, inputs: Arg[]): T {
   const expected = int8 ? 'Int32Array' : 'Float32Array';
-  const ok = int8 ? value instanceof Int32Array || types.isInt32Array(value) : isFloat32Array(value);
-  if (!ok) throw new TypeError(`${fn}: expected out to be an ${expected}, received ${describe(value)}`);
-  const view = value as T;
-  if (view.length !== nrows) {
-    throw new RangeError(`${fn}: expected out to have length ${nrows} (one score per row), received length ${view.length}`);
+  if (tagOf(value) !== expected) throw new TypeError(`${fn}: expected out to be ${article(expected)}, received ${describe(value)}`);
+  const length = lengthOf(value);
+  checkAttached(fn, 'out', value, length);
+  if (length !== nrows) {
+    throw new RangeError(`${fn}: expected out to have length ${nrows} (one score per row), received length ${length}`);
   }
   for (const input of inputs) {
-    if (input.buffer === view.buffer && overlaps(input, view)) {
+    if (bufferOf(input.view) === bufferOf(value) && overlaps(input.view, value)) {
       throw new RangeError(`${fn}: out must not share memory with the query or the matrix`);
     }
   }
-  return view;
+  return value as T;
 }
 
-function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+function overlaps(a: unknown, b: unknown): boolean {
+  const aStart = byteOffsetOf(a);
+  const bStart = byteOffsetOf(b);
+  return aStart < bStart + byteLengthOf(b) && bStart < aStart + byteLengthOf(a);
+}
+
+/**
+ * The matrix of an async search, read by another thread after the call returns: its memory must
+ * stay where it is until the search ends. A resizable ArrayBuffer could shrink (resize() releases
+ * the memory at once): refused. A growable SharedArrayBuffer only grows, and no shared memory can
+ * be detached. A fixed-length ArrayBuffer is kept alive by the search, but could be detached by a
+ * transfer whose receiver then drops it, freeing the memory under the search: it is marked
+ * untransferable (worker_threads.markAsUntransferable), for good. From then on a transfer of it
+ * throws a DataCloneError (Node.js 21 and later, where the mark makes the buffer non-detachable
+ * everywhere), or copies it instead of moving it (Node.js 20).
+ */
+export function pinMatrix(fn: string, name: string, value: Vector): void {
+  const buffer = bufferOf(value);
+  if (types.isSharedArrayBuffer(buffer)) return;
+  if (resizableOf(buffer)) {
+    throw new TypeError(
+      `${fn}: expected ${name} to be a view on a fixed-length ArrayBuffer or a SharedArrayBuffer, received a view on a ` +
+        `resizable ArrayBuffer, which could shrink while the search reads it (topK takes it)`,
+    );
+  }
+  markAsUntransferable(buffer);
 }
 
 /** k of a search: a positive integer (it may exceed the number of rows). */
@@ -187,17 +242,18 @@ export function searchOptions(fn: string, options: unknown, nrows: number, requi
   const checked: SearchOptionsChecked = { threads: 0, filter: undefined };
   if (threads !== undefined) checked.threads = positiveInteger(fn, 'options.threads', threads, MAX_THREADS);
   if (filter !== undefined && filter !== null) {
-    if (!(filter instanceof Uint8Array || types.isUint8Array(filter))) {
+    if (tagOf(filter) !== 'Uint8Array') {
       throw new TypeError(`${fn}: expected options.filter to be a Uint8Array bitset (one bit per row), received ${describe(filter)}`);
     }
+    const length = lengthOf(filter);
+    checkAttached(fn, 'options.filter', filter, length);
     const bytes = Math.ceil(nrows / 8);
-    if (filter.length !== bytes) {
+    if (length !== bytes) {
       throw new RangeError(
-        `${fn}: expected options.filter to have ${bytes} bytes (one bit per row for ${nrows} rows), received length ${filter.length}`,
+        `${fn}: expected options.filter to have ${bytes} ${bytes === 1 ? 'byte' : 'bytes'} (one bit per row for ${nrows} ${nrows === 1 ? 'row' : 'rows'}), received length ${length}`,
       );
     }
-    checkAttached(fn, 'options.filter', filter);
-    checked.filter = filter;
+    checked.filter = filter as Uint8Array;
   }
   return checked;
 }
