@@ -6,5 +6,6 @@ export default defineConfig({
     exclude: ['test/qemu/**', 'node_modules/**'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    globalSetup: ['test/guard/setup.ts'],
   },
 });
