@@ -51,7 +51,9 @@
         ["OS!='win' and target_arch=='x64'", {
           "sources": [
             "asm/x86_64/dot_avx2.S",
-            "asm/x86_64/dot_avx512vnni.S"
+            "asm/x86_64/dotsq_avx2.S",
+            "asm/x86_64/dot_avx512vnni.S",
+            "asm/x86_64/dotsq_avx512vnni.S"
           ]
         }],
         ["OS=='win'", {

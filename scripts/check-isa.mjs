@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // Static ISA audit of the x86-64 kernels: assembles each asm/x86_64/*.S, disassembles it, and
 // checks that every instruction of every function belongs to the extensions its tier requires
-// (the tier is the file's suffix: dot_avx2.S -> avx2). Emulators such as Bochs' Tiger Lake
-// model implement more AVX-512 subsets (DQ, VBMI, ...) than the avx512vnni tier asks of a CPU,
-// so a kernel that slipped in, say, a zmm VXORPS (AVX512DQ) would pass there and raise #UD on a
-// CPU with only F, BW, VL and VNNI. This catches it before it ships.
+// (the tier is the file's suffix: dot_avx2.S and dotsq_avx2.S -> avx2). Emulators such as Bochs'
+// Tiger Lake model implement more AVX-512 subsets (DQ, VBMI, ...) than the avx512vnni tier asks
+// of a CPU, so a kernel that slipped in, say, a zmm VXORPS (AVX512DQ) would pass there and raise
+// #UD on a CPU with only F, BW, VL and VNNI. This catches it before it ships.
+//
+// A file may call a function of another file (dotsq_<tier>.S calls the bodies of dots in
+// dot_<tier>.S); such a call must stay within the tier (its name ends in _<tier>), or the audit
+// of the caller's file would not cover what it runs. And binding.gyp's x64 sources must list
+// exactly the files audited here, so that the addon links what the checks check.
 //
 // An instruction this table does not know fails the check: classify it here when a kernel
 // starts using it.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -91,10 +96,20 @@ function classify(mnemonic, ops) {
   return vex.int256 && /%ymm/.test(ops) ? 'avx2' : 'avx';
 }
 
+const files = readdirSync(join(root, 'asm/x86_64')).filter((f) => f.endsWith('.S')).sort();
 const work = mkdtempSync(join(tmpdir(), 'simdot-isa-'));
 let failures = 0;
+const gyp = [...readFileSync(join(root, 'binding.gyp'), 'utf8').matchAll(/"asm\/x86_64\/([^"]+\.S)"/g)].map((m) => m[1]);
+for (const file of files.filter((f) => !gyp.includes(f))) {
+  console.log(`FAIL ${file}: not in binding.gyp's x64 sources, so the addon would not link it`);
+  failures++;
+}
+for (const file of gyp.filter((f) => !files.includes(f))) {
+  console.log(`FAIL binding.gyp: lists asm/x86_64/${file}, which does not exist`);
+  failures++;
+}
 try {
-  for (const file of readdirSync(join(root, 'asm/x86_64')).filter((f) => f.endsWith('.S')).sort()) {
+  for (const file of files) {
     const tier = Object.keys(TIERS).find((t) => file.endsWith(`_${t}.S`));
     if (!tier) {
       console.log(`FAIL ${file}: no tier in its name (expected *_<tier>.S with tier one of ${Object.keys(TIERS).join(', ')})`);
@@ -103,7 +118,7 @@ try {
     }
     const object = join(work, `${file}.o`);
     execFileSync('gcc', ['-c', '-I', join(root, 'asm/include'), join(root, 'asm/x86_64', file), '-o', object]);
-    const listing = execFileSync('objdump', ['-d', '--no-show-raw-insn', object], { encoding: 'utf8' });
+    const listing = execFileSync('objdump', ['-d', '-r', '--no-show-raw-insn', object], { encoding: 'utf8' });
     const used = new Map();
     let fn = '?';
     for (const line of listing.split('\n')) {
@@ -111,6 +126,16 @@ try {
       if (label) {
         fn = label[1];
         if (!fn.startsWith('.L')) used.set(fn, new Set());
+        continue;
+      }
+      // A relocation (objdump -r) names what the instruction above it refers to: a function of
+      // another file, or this file's own data.
+      const reloc = /^\s+[0-9a-f]+:\s+R_X86_64_\w+\s+([\w.$]+)/.exec(line);
+      if (reloc) {
+        if (reloc[1].startsWith('simdot_') && !reloc[1].endsWith(`_${tier}`)) {
+          console.log(`FAIL ${file} ${fn}: refers to ${reloc[1]}, a function outside the ${tier} tier`);
+          failures++;
+        }
         continue;
       }
       const insn = /^\s+[0-9a-f]+:\s+(\S+)\s*(.*)$/.exec(line);
@@ -135,5 +160,5 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-console.log(failures ? `isa: ${failures} instruction(s) outside their tier` : 'isa: every kernel instruction is within its tier');
+console.log(failures ? `isa: ${failures} failure(s) above` : 'isa: every kernel instruction is within its tier');
 process.exit(failures ? 1 : 0);

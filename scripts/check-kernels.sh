@@ -42,7 +42,7 @@ done
 say() { printf 'check-kernels: %s\n' "$*"; }
 mkdir -p "$out"
 
-asm_srcs=("$root/asm/x86_64/dot_avx2.S" "$root/asm/x86_64/dot_avx512vnni.S")
+asm_srcs=("$root"/asm/x86_64/*.S)
 # check.c (and scalar.c) must stay freestanding: they also link into the bare-metal image.
 freestanding=(-std=c99 -O2 -Wall -Wextra -ffreestanding -fno-builtin
   -fno-tree-loop-distribute-patterns)

@@ -80,7 +80,11 @@ SYM(name):                      \
 /* PROLOGUE nargs / EPILOGUE: see the top of this file. Only nargs 3..6 are meaningful; the
  * macro reads stack arguments 5 and 6 on Win64 when nargs asks for them. Vector registers
  * xmm6-xmm15 are saved whole (their low 128 bits are what Win64 preserves; the upper bits of
- * ymm/zmm6-15 and all of zmm16-31 are volatile there). */
+ * ymm/zmm6-15 and all of zmm16-31 are volatile there).
+ * Only the exported kernels, the functions C calls, use them. A hidden body that only other .S
+ * functions call (e.g. simdot_dots_i8_body_avx2) has a private contract instead: it takes the
+ * SysV registers on every OS, because its callers have already run PROLOGUE, and it must not
+ * run PROLOGUE again, which would take its arguments from the wrong registers on Win64. */
 #if defined(SIMDOT_WIN64)
 .macro PROLOGUE nargs
     pushq %rdi

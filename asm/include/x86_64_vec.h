@@ -1,14 +1,70 @@
 /*
- * x86_64_vec.h - vector macros shared by the x86-64 kernels (dot_avx2.S, dot_avx512vnni.S), so
- * that both tiers reduce and store with one tree and one store pattern.
+ * x86_64_vec.h - vector macros shared by the x86-64 kernels (the .S files of asm/x86_64): both
+ * tiers reduce and store with one tree and one store pattern, and the two files of a tier
+ * (dot_<tier>.S, dotsq_<tier>.S) build their accumulators and tails with the same macros.
  *
  * Registers are named by number (Y3 vaddps, 1, 2, 3 is vaddps %ymm1, %ymm2, %ymm3) so that
  * .altmacro's %(expr) can count them: callers switch .altmacro on around the kernels that use
  * it. Immediates inside macros are written $(n): Apple's assembler reads "$1" in a macro body as
- * a positional argument. Needs asm.h's L().
+ * a positional argument. Needs asm.h's L() and RODATA.
  */
 #ifndef SIMDOT_X86_64_VEC_H
 #define SIMDOT_X86_64_VEC_H
+
+/* ---- avx2 ------------------------------------------------------------------------------------ */
+
+/* Zero ymm0..ymm(n-1), n <= 12: the avx2 kernels' accumulators. */
+.macro ZERO_YMM n
+    .irp p, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+    .if \p < \n
+    vpxor   %xmm\p, %xmm\p, %xmm\p
+    .endif
+    .endr
+.endm
+
+/* The avx2 kernels' tail tables, in the read-only data section; each .S file that reads them
+ * emits its own copy (96 bytes), so that only functions cross files. Leaves the section changed:
+ * FUNC_BEGIN switches back to .text.
+ * L(avx2_tail_bytes): 16 bytes 0x00 then 16 bytes 0xff. The 16 bytes loaded at offset r (1..15)
+ * keep the last r lanes, i.e. the not-yet-counted bytes of an overlapped int8 tail.
+ * L(avx2_tail_dwords): 8 dwords all-ones then 8 zero dwords. The 8 dwords loaded ending 4*r
+ * bytes before the end of the ones (offset 32 - 4r) select the first r lanes for VMASKMOVPS. */
+.macro AVX2_TAIL_TABLES
+    RODATA
+    .p2align 5
+L(avx2_tail_bytes):
+    .fill 16, 1, 0x00
+    .fill 16, 1, 0xff
+L(avx2_tail_dwords):
+    .fill 8, 4, 0xffffffff
+    .fill 8, 4, 0x00000000
+.endm
+
+/* ---- avx512vnni ------------------------------------------------------------------------------ */
+
+/* Three-register instruction with numbered zmm operands (AT&T order). */
+.macro Z3 insn, a, b, c
+    \insn %zmm\a, %zmm\b, %zmm\c
+.endm
+
+/* Zero zmm16..zmm(16 + n - 1): the avx512vnni kernels' accumulators. */
+.macro ZERO_ZMM16 n
+    .irp p, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    .if \p < 16 + \n
+    vpxord  %zmm\p, %zmm\p, %zmm\p
+    .endif
+    .endr
+.endm
+
+/* ymm\dst = low 256 bits of zmm\src + its high 256 bits, the first step of every avx512vnni
+ * reduction; \extract and \add name the float or integer forms. Clobbers ymm13. (ymm\dst is
+ * one of ymm0-15, where the VEX-only VHADDPS / VPHADDD of HSUM4 can reach it.) */
+.macro FOLD src, dst, extract=vextractf64x4, add=vaddps
+    \extract $(1), %zmm\src, %ymm13
+    \add    %ymm13, %ymm\src, %ymm\dst
+.endm
+
+/* ---- both tiers ------------------------------------------------------------------------------ */
 
 /* Three-register instruction with numbered ymm operands (AT&T order). */
 .macro Y3 insn, a, b, c

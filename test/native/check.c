@@ -9,6 +9,9 @@
  */
 #include "check.h"
 
+/* Where the x86-64 kernels switch loops: the cases below sit on both sides of each. */
+#include "../../asm/include/x86_64_tuning.h"
+
 typedef unsigned long long u64;
 typedef unsigned int u32;
 typedef unsigned char u8;
@@ -711,13 +714,21 @@ static void check_dots(const check_tier *t, int f32) {
     }
   }
   /* Many rows: the unrolled loop runs long, with each remainder after it. */
+#define AVX2_MIN SIMDOT_AVX2_DOTS_I8_STREAM_MIN_DIM
+#define AVX2_MAX SIMDOT_AVX2_DOTS_I8_STREAM_MAX_DIM
+#define VNNI_MIN SIMDOT_AVX512VNNI_DOTS_I8_STREAM_MIN_DIM
   static const size_t big[][2] = {{17, 1000}, {17, 1001}, {17, 1002}, {17, 1003}, {129, 257},
                                   {129, 258}, {129, 259}, {129, 260},  {384, 259},
-                                  /* around the AVX2 streaming path's shortest and longest
-                                   * q (256, 4096) */
-                                  {255, 9},  {256, 7},  {257, 5},  {271, 6},  {272, 4},
-                                  {4080, 5}, {4095, 9}, {4096, 6}, {4097, 5}, {4111, 4},
-                                  {4113, 7}, {8193, 4}};
+                                  /* around the dots_i8 streaming paths' shortest and (avx2)
+                                   * longest q */
+                                  {AVX2_MIN - 1, 9},  {AVX2_MIN, 7},      {AVX2_MIN + 1, 5},
+                                  {AVX2_MIN + 15, 6}, {AVX2_MIN + 16, 4}, {AVX2_MAX - 16, 5},
+                                  {AVX2_MAX - 1, 9},  {AVX2_MAX, 6},      {AVX2_MAX + 1, 5},
+                                  {AVX2_MAX + 15, 4}, {AVX2_MAX + 17, 7}, {2 * AVX2_MAX + 1, 4},
+                                  {VNNI_MIN - 1, 9},  {VNNI_MIN, 7},      {VNNI_MIN + 1, 5}};
+#undef AVX2_MIN
+#undef AVX2_MAX
+#undef VNNI_MIN
   for (size_t k = 0; k < sizeof big / sizeof big[0]; k++) {
     dots_case c = {g_a + 3 * esz, g_b + 5 * esz, big[k][0], big[k][1], 3, 5, 1, 0, 0};
     dots_fill(f32, g_a + 3 * esz, g_b + 5 * esz, c.dim, c.nrows, f32 ? F32_UNIT : I8_RANDOM);
@@ -869,8 +880,8 @@ static void check_f32_order(const check_tier *t) {
 
 /* dotsq_f32 may load rows differently when they are all 32-byte aligned and when they are not
  * (avx2: one 32-byte load, or two 16-byte loads), and may first copy the queries (avx2: rows
- * of 256-byte multiples, at most 56 KB of copies: dim 4096 for up to 3 queries, dim 1536 for
- * 8); each way must give dot_f32's bits. Rows whose
+ * of 256-byte multiples, at most SIMDOT_AVX2_DOTSQ_F32_STAGE_MAX bytes of copies, 56 KiB: dim
+ * 4096 for up to 3 queries, dim 1536 for 8); each way must give dot_f32's bits. Rows whose
  * stride is a multiple of 32 bytes, at byte offsets 0 (aligned), 16 (Node's allocations) and
  * 8, for 2..8 queries. */
 static void check_f32_row_alignment(const check_tier *t) {

@@ -9,8 +9,9 @@
  *   scripts/check-kernels.sh --wine
  * or by hand:
  *   x86_64-w64-mingw32-gcc -O2 -I asm/include -o win64_abi.exe test/native/win64_abi.c \
- *     test/native/win64_abi_call.S asm/x86_64/dot_avx2.S asm/x86_64/dot_avx512vnni.S \
- *     native/scalar.c -static && wine64 win64_abi.exe
+ *     test/native/win64_abi_call.S asm/x86_64/dot_avx2.S asm/x86_64/dotsq_avx2.S \
+ *     asm/x86_64/dot_avx512vnni.S asm/x86_64/dotsq_avx512vnni.S native/scalar.c -static && \
+ *     wine64 win64_abi.exe
  *
  * Each kernel is called through simdot_abi_call (win64_abi_call.S), which loads random values
  * into the callee-saved registers first and records them after. Tiers the CPU lacks are
