@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/dispatch.cc",
+        "native/table.c",
         "native/search.cc",
         "native/pool.cc",
         "native/cpu_x86_64.cc",

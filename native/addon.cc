@@ -387,7 +387,7 @@ Napi::Value ReadBytes(const Napi::CallbackInfo &info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Instance *instance = new Instance();
-  instance->kernels = simdot::Resolve(SIMDOT_TIER_avx512vnni);
+  instance->kernels = simdot::Resolve(SIMDOT_TIER_COUNT);  // no cap: the best tier here
   env.SetInstanceData(instance);
   exports.Set("dotI8", Napi::Function::New(env, DotI8, "dotI8"));
   exports.Set("dotF32", Napi::Function::New(env, DotF32, "dotF32"));

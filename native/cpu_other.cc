@@ -3,8 +3,6 @@
 
 #include "dispatch.h"
 
-namespace simdot {
-unsigned DetectCpuTiers() { return 1u << SIMDOT_TIER_scalar; }
-}  // namespace simdot
+extern "C" uint32_t simdot_detect_cpu_features(void) { return 0; }
 
 #endif

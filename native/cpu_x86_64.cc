@@ -1,9 +1,10 @@
-// cpu_x86_64.cc - which x86-64 tiers the CPU *and the operating system* allow.
+// cpu_x86_64.cc - which x86-64 features the CPU *and the operating system* allow.
 //
 // CPUID alone is not enough: a CPU may report AVX2 or AVX-512 while the OS (a hypervisor, a
 // kernel booted with clearcpuid, an emulator) has not enabled the register state, and then the
 // first VEX/EVEX instruction raises #UD. So: CPUID.1:ECX.OSXSAVE first (XGETBV itself is
-// illegal without it), then XCR0 for the state each tier needs.
+// illegal without it), then XCR0 for the state each feature needs. Which tiers those features
+// make is for tiers.def to say.
 #if defined(__x86_64__) || defined(_M_X64)
 
 #include <cstdint>
@@ -56,27 +57,32 @@ bool Bit(uint32_t reg, int bit) { return (reg >> bit) & 1u; }
 
 }  // namespace
 
-unsigned DetectCpuTiers() {
-  unsigned tiers = 1u << SIMDOT_TIER_scalar;
+}  // namespace simdot
+
+extern "C" uint32_t simdot_detect_cpu_features(void) {
+  using namespace simdot;
+  uint32_t features = 0;
   const uint32_t max_leaf = Cpuid(0, 0).eax;
-  if (max_leaf < 7) return tiers;
+  if (max_leaf < 7) return features;
   const Regs l1 = Cpuid(1, 0);
   const bool osxsave = Bit(l1.ecx, 27), avx = Bit(l1.ecx, 28), fma = Bit(l1.ecx, 12);
-  if (!osxsave || !avx) return tiers;
+  if (!osxsave || !avx) return features;
   const uint64_t xcr0 = Xcr0();
-  if ((xcr0 & kXcr0Ymm) != kXcr0Ymm) return tiers;
+  if ((xcr0 & kXcr0Ymm) != kXcr0Ymm) return features;
 
   const Regs l7 = Cpuid(7, 0);
-  const bool avx2 = Bit(l7.ebx, 5);
-  if (avx2 && fma) tiers |= 1u << SIMDOT_TIER_avx2;
-
-  const bool avx512f = Bit(l7.ebx, 16), avx512bw = Bit(l7.ebx, 30), avx512vl = Bit(l7.ebx, 31),
-             vnni = Bit(l7.ecx, 11);
-  if (avx2 && fma && avx512f && avx512bw && avx512vl && vnni && (xcr0 & kXcr0Zmm) == kXcr0Zmm) {
-    tiers |= 1u << SIMDOT_TIER_avx512vnni;
-  }
-  return tiers;
+  if (Bit(l7.ebx, 5)) features |= SIMDOT_F(avx2);
+  if (fma) features |= SIMDOT_F(fma);
+  if ((xcr0 & kXcr0Zmm) != kXcr0Zmm) return features;
+  if (Bit(l7.ebx, 16)) features |= SIMDOT_F(avx512f);
+  if (Bit(l7.ebx, 30)) features |= SIMDOT_F(avx512bw);
+  if (Bit(l7.ebx, 31)) features |= SIMDOT_F(avx512vl);
+  if (Bit(l7.ecx, 11)) features |= SIMDOT_F(avx512vnni);
+  if (Bit(l7.ecx, 14)) features |= SIMDOT_F(avx512vpopcntdq);
+  return features;
 }
+
+namespace simdot {
 
 // CPUID's deterministic cache parameters: leaf 4 on Intel, 0x8000001D on AMD and Hygon (which
 // needs TopologyExtensions, 0x80000001 ECX bit 22); both lay out a cache's geometry alike.

@@ -2,6 +2,8 @@
 #ifndef SIMDOT_DISPATCH_H
 #define SIMDOT_DISPATCH_H
 
+#include <cstdint>
+
 #include "kernels.h"
 
 namespace simdot {
@@ -24,20 +26,21 @@ struct KernelSet {
   simdot_tier active;                    // the best supported tier at or below the cap
 };
 
-// Bit (1 << tier) for every tier this CPU, its OS and this binary support. Detected once.
+// The CPU features (SIMDOT_F bits) this CPU and its OS allow. Detected once.
+uint32_t CpuFeatures();
+
+// Bit (1 << tier) for every tier of this architecture's ladder that this CPU, its OS and this
+// binary support. Detected once.
 unsigned SupportedTiers();
 
-// Kernels for the best tiers at or below `cap` (SIMDOT_TIER_avx512vnni means no cap).
+// Kernels for the best tiers at or below `cap` in this architecture's ladder; a tier of another
+// architecture (or the best tier of any) means no cap.
 KernelSet Resolve(simdot_tier cap);
 
 const char *TierName(simdot_tier tier);
 const char *OpName(simdot_op op);
-// Returns SIMDOT_TIER_COUNT for a name that is not a native tier.
+// Returns SIMDOT_TIER_COUNT for a name that is not a native tier of any architecture.
 simdot_tier TierFromName(const char *name);
-
-// Implemented per architecture (cpu_<arch>.cc); returns the tier bits the CPU and OS allow,
-// scalar included.
-unsigned DetectCpuTiers();
 
 // x86-64 only (cpu_x86_64.cc): the size in bytes of the L3 cache this core uses, as CPUID
 // describes it; 0 when the CPU does not say.

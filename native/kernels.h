@@ -42,28 +42,81 @@ typedef void simdot_dotsq_i8_t(const int8_t *queries, size_t nq, const int8_t *r
 typedef void simdot_dotsq_f32_t(const float *queries, size_t nq, const float *rows, size_t dim,
                                 size_t nrows, float *out);
 
-/* Tiers, best first. The numeric order is the cap order used by SIMDOT_KERNEL / useKernel. */
+/* Tiers (tiers.def), operations (ops.def) and CPU features (features.def). Within one
+ * architecture's ladder a lower tier number is a better tier. */
 typedef enum {
-  SIMDOT_TIER_avx512vnni = 0,
-  SIMDOT_TIER_avx2,
-  SIMDOT_TIER_neondot,
-  SIMDOT_TIER_neon,
-  SIMDOT_TIER_scalar,
+#define SIMDOT_TIER(name, arch, features) SIMDOT_TIER_##name,
+#include "tiers.def"
+#undef SIMDOT_TIER
   SIMDOT_TIER_COUNT
 } simdot_tier;
 
 typedef enum {
-  SIMDOT_OP_dot_i8 = 0,
-  SIMDOT_OP_dot_f32,
-  SIMDOT_OP_dots_i8,
-  SIMDOT_OP_dots_f32,
-  SIMDOT_OP_dotsq_i8,
-  SIMDOT_OP_dotsq_f32,
+#define SIMDOT_OP(name) SIMDOT_OP_##name,
+#include "ops.def"
+#undef SIMDOT_OP
   SIMDOT_OP_COUNT
 } simdot_op;
 
+typedef enum {
+#define SIMDOT_FEATURE(name, arch) SIMDOT_FEATURE_INDEX_##name,
+#include "features.def"
+#undef SIMDOT_FEATURE
+  SIMDOT_FEATURE_COUNT
+} simdot_feature_index;
+
+/* The bit of a feature in a feature mask. */
+#define SIMDOT_F(name) (1u << SIMDOT_FEATURE_INDEX_##name)
+
+/* The architecture this file is compiled for, as tiers.def and features.def name them. */
+typedef enum { SIMDOT_ARCH_any, SIMDOT_ARCH_x86_64, SIMDOT_ARCH_aarch64 } simdot_arch;
+#if defined(__x86_64__) || defined(_M_X64)
+#  define SIMDOT_THIS_ARCH SIMDOT_ARCH_x86_64
+#elif defined(__aarch64__) || defined(_M_ARM64)
+#  define SIMDOT_THIS_ARCH SIMDOT_ARCH_aarch64
+#else
+#  define SIMDOT_THIS_ARCH SIMDOT_ARCH_any
+#endif
+
+/* One kernel of the dispatch table (table.c): the operation, the tier it belongs to, the CPU
+ * features it needs beyond its tier's bundle (usually none), and the function. */
+typedef void simdot_any_fn(void);
+typedef struct {
+  simdot_op op;
+  simdot_tier tier;
+  uint32_t extra_features;
+  simdot_any_fn *fn;
+} simdot_kernel;
+
+extern const simdot_kernel simdot_kernel_table[];
+extern const size_t simdot_kernel_count;
+
+const char *simdot_tier_name(simdot_tier tier);
+const char *simdot_op_name(simdot_op op);
+simdot_arch simdot_tier_arch(simdot_tier tier);
+uint32_t simdot_tier_features(simdot_tier tier);
+/* The tier called `name` (any architecture's), or SIMDOT_TIER_COUNT. */
+simdot_tier simdot_tier_from_name(const char *name);
+
+/* The cap `cap` means on this architecture: a tier of another architecture's ladder caps
+ * nothing here (one SIMDOT_KERNEL may serve a mixed fleet), so it becomes this ladder's best. */
+simdot_tier simdot_cap_here(simdot_tier cap);
+
+/* The SIMDOT_F feature bits this CPU reports and its OS has enabled: cpu_<arch>.cc, compiled
+ * for the baseline ISA so that it runs on any CPU of the architecture. */
+uint32_t simdot_detect_cpu_features(void);
+
+/* Bit (1 << tier) for every tier of this architecture's ladder that a CPU with features `cpu`
+ * runs and this binary has a kernel for; scalar always. */
+uint32_t simdot_supported_tiers(uint32_t cpu);
+
+/* The kernel for `op` of the best tier at or below `cap` (this architecture's ladder) whose
+ * features `cpu` has all of. Never null: the portable kernels need nothing. Chosen by rank, not
+ * by position in the table. */
+const simdot_kernel *simdot_resolve(simdot_op op, simdot_tier cap, uint32_t cpu);
+
 /* Declare every kernel named in the architecture's table, plus the portable ones. */
-#define SIMDOT_KERNEL(op, tier) simdot_##op##_t simdot_##op##_##tier;
+#define SIMDOT_KERNEL(op, tier, extra) simdot_##op##_t simdot_##op##_##tier;
 #if defined(__x86_64__) || defined(_M_X64)
 #  include "kernels_x86_64.def"
 #elif defined(__aarch64__) || defined(_M_ARM64)

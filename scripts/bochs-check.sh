@@ -106,6 +106,8 @@ compile() { # source object [extra flags...]
 }
 for s in "${asm_sources[@]}"; do compile "$s" "$build/asm-$(basename "$s" .S).o"; done
 compile "$root/native/scalar.c" "$build/scalar.o" -std=c99
+# The addon's dispatch table and its resolution (freestanding C): which kernels make a tier.
+compile "$root/native/table.c" "$build/table.o" -std=c99 -Wall -Wextra
 compile "$root/test/native/check.c" "$build/check.o" -std=c99
 compile "$root/test/bochs/harness.c" "$build/harness.o" -std=gnu99 -Wall -Wextra
 # The addon's own CPU detection, checked by the harness under several OS states.

@@ -13,7 +13,7 @@
 # Usage: scripts/check-kernels.sh [--wine] [--no-cross] [tier...]
 #   tier...   passed to the hosted runner (scalar, avx2, avx2-cached, avx512vnni); default: all
 #             supported
-# Environment: CC (default gcc), SIMDOT_CHECK_BUILD (default build-check/ in the repository).
+# Environment: CC (default gcc), CXX (default g++), SIMDOT_CHECK_BUILD (default build-check/ in the repository).
 # Exit status: 0 when everything that ran passed.
 #
 # AVX-512 kernels cannot run on a CPU without AVX-512; scripts/bochs-check.sh runs the same
@@ -47,10 +47,10 @@ asm_srcs=("$root"/asm/x86_64/*.S)
 freestanding=(-std=c99 -O2 -Wall -Wextra -ffreestanding -fno-builtin
   -fno-tree-loop-distribute-patterns)
 
-# build_objs <dir> <compiler> <object suffix>: asm + scalar.c + check.c objects into dir,
-# listed in the array objs
+# build_objs <dir> <C compiler> <C++ compiler> <object suffix>: asm + scalar.c + check.c +
+# table.c + the CPU detection objects into dir, listed in the array objs
 build_objs() {
-  local dir=$1 c=$2 sfx=$3 s o
+  local dir=$1 c=$2 cxx=$3 sfx=$4 s o
   objs=()
   for s in "${asm_srcs[@]}"; do
     o="$dir/$(basename "$s" .S).$sfx"
@@ -59,14 +59,18 @@ build_objs() {
   done
   "$c" "${freestanding[@]}" -c "$root/native/scalar.c" -o "$dir/scalar.$sfx"
   "$c" "${freestanding[@]}" -c "$root/test/native/check.c" -o "$dir/check.$sfx"
-  objs+=("$dir/scalar.$sfx" "$dir/check.$sfx")
+  # The addon's dispatch table and CPU detection choose each tier's kernels, as in the addon.
+  "$c" "${freestanding[@]}" -c "$root/native/table.c" -o "$dir/table.$sfx"
+  "$cxx" -std=c++17 -O2 -Wall -Wextra -fno-exceptions -fno-rtti -I "$root/native" \
+    -c "$root/native/cpu_x86_64.cc" -o "$dir/cpu.$sfx"
+  objs+=("$dir/scalar.$sfx" "$dir/check.$sfx" "$dir/table.$sfx" "$dir/cpu.$sfx")
 }
 
 # --- hosted, on this CPU ---------------------------------------------------------------------
 say "building with $cc in $out"
-build_objs "$out" "$cc" o
+build_objs "$out" "$cc" "${CXX:-g++}" o
 # The check may need nothing from a C library: only the kernels may be undefined.
-undef=$(nm -u "$out/check.o" "$out/scalar.o" | awk 'NF == 2 && $2 !~ /^simdot_/ {print $2}')
+undef=$(nm -u "$out/check.o" "$out/scalar.o" "$out/table.o" | awk 'NF == 2 && $2 !~ /^simdot_/ {print $2}')
 if [[ -n $undef ]]; then
   say "check.o / scalar.o are not freestanding, they need: $undef" >&2
   exit 1
@@ -107,7 +111,7 @@ if ((wine_run)); then
     exit 2
   fi
   mkdir -p "$out/win64"
-  build_objs "$out/win64" $mingw obj
+  build_objs "$out/win64" $mingw x86_64-w64-mingw32-g++ obj
   wobjs=("${objs[@]}")
   $mingw -O2 -Wall -Wextra -c "$root/test/native/run_hosted.c" -o "$out/win64/run_hosted.obj"
   $mingw -o "$out/win64/run_hosted.exe" "$out/win64/run_hosted.obj" "${wobjs[@]}" -static

@@ -20,13 +20,12 @@ import {
   type Vector,
 } from './validate.js';
 
-/** Kernel tiers, best first. `js` is the pure-TypeScript fallback and runs everywhere. */
-export const TIERS = ['avx512vnni', 'avx2', 'neondot', 'neon', 'scalar', 'js'] as const;
-export type Tier = (typeof TIERS)[number];
+import { LADDERS, OPERATIONS, PORTABLE_LADDER, TIERS, type Operation, type Tier } from './tiers.js';
 
-/** Kernel operations as info().kernels names them; dotsq_* score several queries per row read. */
-export type Operation = 'dot_i8' | 'dot_f32' | 'dots_i8' | 'dots_f32' | 'dotsq_i8' | 'dotsq_f32';
-const OPERATIONS: readonly Operation[] = ['dot_i8', 'dot_f32', 'dots_i8', 'dots_f32', 'dotsq_i8', 'dotsq_f32'];
+export { TIERS, type Operation, type Tier };
+
+/** This architecture's ladder, best first: the tiers a cap can choose among here. */
+const LADDER = LADDERS[process.arch] ?? PORTABLE_LADDER;
 
 export interface Info {
   /** The tier that runs now. */
@@ -51,13 +50,9 @@ export interface Info {
   cacheResidentBytes?: number;
 }
 
-function tierRank(name: string): number {
-  return (TIERS as readonly string[]).indexOf(name);
-}
-
 function parseTier(where: string, value: string): Tier {
   const tier = value.trim().toLowerCase();
-  if (tierRank(tier) < 0) {
+  if (!(TIERS as readonly string[]).includes(tier)) {
     throw new RangeError(`${where}: expected one of ${TIERS.join(', ')}, received ${describe(value)}`);
   }
   return tier as Tier;
@@ -87,8 +82,17 @@ if (envCap === 'js') {
 let active: Binding | undefined;
 let requested: Tier | undefined = envCap;
 
+/**
+ * The rank of a cap in this architecture's ladder. A tier of another architecture's ladder caps
+ * nothing here: one SIMDOT_KERNEL may serve a mixed fleet, where `avx2` keeps the x86-64
+ * machines off AVX-512 and lets the arm64 ones run their best.
+ */
+function rankHere(cap: Tier): number {
+  return Math.max(0, LADDER.indexOf(cap));
+}
+
 function applyCap(cap: Tier): Tier {
-  const effective = TIERS[Math.max(tierRank(cap), envCap ? tierRank(envCap) : 0)]!;
+  const effective = LADDER[Math.max(rankHere(cap), envCap ? rankHere(envCap) : 0)]!;
   if (!binding || effective === 'js') {
     active = undefined;
     return 'js';
@@ -96,12 +100,12 @@ function applyCap(cap: Tier): Tier {
   active = binding;
   return binding.setCap(effective) as Tier;
 }
-applyCap('avx512vnni');
+applyCap(LADDER[0]!);
 
 /**
  * Caps the kernel tier at run time (tests, benchmarks): the best supported tier at or below
- * `tier` runs from now on. SIMDOT_KERNEL, if set, stays the upper limit. Returns the tier that
- * now runs.
+ * `tier` in this architecture's ladder runs from now on; a tier of another architecture caps
+ * nothing here. SIMDOT_KERNEL, if set, stays the upper limit. Returns the tier that now runs.
  */
 export function useKernel(tier: Tier): Tier {
   if (typeof tier !== 'string') {

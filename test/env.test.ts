@@ -38,6 +38,20 @@ describe('SIMDOT_KERNEL', () => {
     expect(r.kernel).toBe(simdot.info().supported.includes('avx2') ? 'avx2' : 'scalar');
   });
 
+  // One environment file may serve a mixed fleet: a tier of another architecture's ladder must
+  // neither crash nor pick a wrong kernel here; it caps nothing on this architecture.
+  it("a tier of another architecture's ladder caps nothing here", () => {
+    const ladders = { x64: ['avx512vnni', 'avx2'], arm64: ['i8mm', 'neondot', 'neon'] } as Record<string, string[]>;
+    const foreign = Object.entries(ladders).filter(([arch]) => arch !== process.arch).flatMap(([, tiers]) => tiers);
+    expect(foreign.length).toBeGreaterThan(0);
+    for (const tier of foreign) {
+      const r = JSON.parse(run(tier, report).stdout);
+      expect(r, tier).toMatchObject({ kernel: best, requested: tier, dot: 16399, dots: [2.5, 9] });
+      const u = run('', `console.log(s.useKernel(${JSON.stringify(tier)}), s.info().kernel, s.info().requested);`);
+      expect(u.stdout, tier).toBe(`${best} ${best} ${tier}`);
+    }
+  });
+
   it('accepts any case and surrounding blanks', () => {
     expect(JSON.parse(run(' Scalar ', report).stdout).kernel).toBe('scalar');
   });
@@ -56,7 +70,7 @@ describe('SIMDOT_KERNEL', () => {
       encoding: 'utf8',
     });
     expect(r.stdout.trim()).toBe(
-      'RangeError: simdot: SIMDOT_KERNEL: expected one of avx512vnni, avx2, neondot, neon, scalar, js, received string "avx1024"',
+      'RangeError: simdot: SIMDOT_KERNEL: expected one of avx512vnni, avx2, i8mm, neondot, neon, scalar, js, received string "avx1024"',
     );
   });
 

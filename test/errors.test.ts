@@ -52,7 +52,7 @@ const cases: Case[] = [
   ['dots: int8 rows too long for Int32 scores', () => dots(new Int8Array(131072), new Int8Array(131072)), RangeError,
     /^dots: expected an Int8Array query length of at most 131071 .*received 131072$/],
   ['useKernel: unknown tier', () => useKernel('sse9' as never), RangeError,
-    /^useKernel: tier: expected one of avx512vnni, avx2, neondot, neon, scalar, js, received string "sse9"$/],
+    /^useKernel: tier: expected one of avx512vnni, avx2, i8mm, neondot, neon, scalar, js, received string "sse9"$/],
   ['useKernel: not a string', () => useKernel(3 as never), TypeError, /useKernel: expected tier to be a string .*received number 3/],
 ];
 

@@ -3,4 +3,5 @@
 // AVX-512 in CPUID but its register state off in XCR0, AVX off, OSXSAVE off.
 #include "dispatch.h"
 
-extern "C" unsigned bochs_detect_tiers(void) { return simdot::DetectCpuTiers(); }
+// The tiers the addon would find supported: its feature detection, through the dispatch table.
+extern "C" unsigned bochs_detect_tiers(void) { return simdot_supported_tiers(simdot_detect_cpu_features()); }

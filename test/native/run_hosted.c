@@ -1,7 +1,9 @@
 /*
  * run_hosted.c - runs the kernel conformance check (check.c) on this machine: the scalar
- * kernels as a sanity check of the check itself, then every x86-64 tier this CPU (and its OS)
- * supports. Tiers the CPU lacks are reported as skipped. Exit status 0 only when every tier
+ * kernels as a sanity check of the check itself, then every tier of this architecture's ladder
+ * that this CPU (and its OS) supports, each with the kernels the addon's own dispatch table
+ * (native/table.c) and CPU detection (native/cpu_<arch>.cc) choose for it. Tiers the CPU lacks
+ * are reported as skipped. Exit status 0 only when every tier
  * that ran passed; 1 on any failure; 2 on a usage error.
  *
  *   run_hosted                 all supported tiers
@@ -143,46 +145,77 @@ static void print_line(const char *text) {
   fflush(stdout);
 }
 
-static int have_avx2(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-static int have_avx512vnni(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-}
-static int have_scalar(void) { return 1; }
-
-static const struct {
+/* The tiers to check: this architecture's ladder and scalar, from the addon's own dispatch table
+ * (native/table.c), each with the kernels the addon runs when capped at that tier; plus, on
+ * x86-64, the avx2 dots_i8 variant for rows expected in the L3 cache (a farther prefetch). */
+#define MAX_TIERS (SIMDOT_TIER_COUNT + 1)
+static struct {
   check_tier tier;
-  int (*supported)(void);
-  const char *needs;
-} tiers[] = {
-    {{"scalar", simdot_dot_i8_scalar, simdot_dot_f32_scalar, simdot_dots_i8_scalar,
-      simdot_dots_f32_scalar, simdot_dotsq_i8_scalar, simdot_dotsq_f32_scalar},
-     have_scalar, ""},
-    {{"avx2", simdot_dot_i8_avx2, simdot_dot_f32_avx2, simdot_dots_i8_avx2, simdot_dots_f32_avx2,
-      simdot_dotsq_i8_avx2, simdot_dotsq_f32_avx2},
-     have_avx2, "AVX2 and FMA"},
-    /* dots_i8 only: the avx2 variant for rows expected in the L3 cache (a farther prefetch). */
-    {{"avx2-cached", NULL, NULL, simdot_dots_i8_cached_avx2, NULL, NULL, NULL},
-     have_avx2, "AVX2 and FMA"},
-    {{"avx512vnni", simdot_dot_i8_avx512vnni, simdot_dot_f32_avx512vnni,
-      simdot_dots_i8_avx512vnni, simdot_dots_f32_avx512vnni, simdot_dotsq_i8_avx512vnni,
-      simdot_dotsq_f32_avx512vnni},
-     have_avx512vnni, "AVX-512 F, BW, VL and VNNI"},
-};
-#define NTIERS (sizeof tiers / sizeof tiers[0])
+  char kernels[160]; /* which tier each operation's kernel belongs to, for the report */
+  int supported;
+} tiers[MAX_TIERS];
+static size_t ntiers;
+
+static void append(char *to, size_t size, const char *text) {
+  size_t n = strlen(to);
+  while (*text && n + 1 < size) to[n++] = *text++;
+  to[n] = 0;
+}
+
+static void add_tier(simdot_tier t, uint32_t cpu, uint32_t supported) {
+  const simdot_kernel *k[SIMDOT_OP_COUNT];
+  for (int op = 0; op < SIMDOT_OP_COUNT; op++) k[op] = simdot_resolve((simdot_op)op, t, cpu);
+  check_tier *c = &tiers[ntiers].tier;
+  c->name = simdot_tier_name(t);
+  c->dot_i8 = (simdot_dot_i8_t *)(void *)k[SIMDOT_OP_dot_i8]->fn;
+  c->dot_f32 = (simdot_dot_f32_t *)(void *)k[SIMDOT_OP_dot_f32]->fn;
+  c->dots_i8 = (simdot_dots_i8_t *)(void *)k[SIMDOT_OP_dots_i8]->fn;
+  c->dots_f32 = (simdot_dots_f32_t *)(void *)k[SIMDOT_OP_dots_f32]->fn;
+  c->dotsq_i8 = (simdot_dotsq_i8_t *)(void *)k[SIMDOT_OP_dotsq_i8]->fn;
+  /* As the addon does: a float32 batch kernel only of the tier of dots_f32 (one summation order). */
+  c->dotsq_f32 = k[SIMDOT_OP_dotsq_f32]->tier == k[SIMDOT_OP_dots_f32]->tier
+                     ? (simdot_dotsq_f32_t *)(void *)k[SIMDOT_OP_dotsq_f32]->fn
+                     : NULL;
+  for (int op = 0; op < SIMDOT_OP_COUNT; op++) {
+    if (op == SIMDOT_OP_dotsq_f32 && !c->dotsq_f32) continue;
+    append(tiers[ntiers].kernels, sizeof tiers[ntiers].kernels, op ? " " : "");
+    append(tiers[ntiers].kernels, sizeof tiers[ntiers].kernels, simdot_op_name((simdot_op)op));
+    append(tiers[ntiers].kernels, sizeof tiers[ntiers].kernels, "=");
+    append(tiers[ntiers].kernels, sizeof tiers[ntiers].kernels, simdot_tier_name(k[op]->tier));
+  }
+  tiers[ntiers].supported = (supported >> t) & 1;
+  ntiers++;
+}
+
+static void collect_tiers(void) {
+  const uint32_t cpu = simdot_detect_cpu_features();
+  const uint32_t supported = simdot_supported_tiers(cpu);
+  /* scalar first: a sanity check of the check itself. */
+  add_tier(SIMDOT_TIER_scalar, cpu, supported);
+  for (int t = 0; t < SIMDOT_TIER_COUNT; t++) {
+    const simdot_arch arch = simdot_tier_arch((simdot_tier)t);
+    if (arch == SIMDOT_THIS_ARCH && arch != SIMDOT_ARCH_any) add_tier((simdot_tier)t, cpu, supported);
+  }
+#if !defined(SIMDOT_NO_ASM) && (defined(__x86_64__) || defined(_M_X64))
+  check_tier cached = {"avx2-cached", NULL, NULL, simdot_dots_i8_cached_avx2, NULL, NULL, NULL};
+  tiers[ntiers].tier = cached;
+  append(tiers[ntiers].kernels, sizeof tiers[ntiers].kernels, "dots_i8=avx2 (the L3-resident variant)");
+  tiers[ntiers].supported = (supported >> SIMDOT_TIER_avx2) & 1;
+  ntiers++;
+#endif
+}
 
 int main(int argc, char **argv) {
-  int wanted[NTIERS];
-  for (size_t i = 0; i < NTIERS; i++) wanted[i] = argc < 2;
+  collect_tiers();
+  int wanted[MAX_TIERS];
+  for (size_t i = 0; i < ntiers; i++) wanted[i] = argc < 2;
   for (int a = 1; a < argc; a++) {
     size_t i = 0;
-    while (i < NTIERS && strcmp(argv[a], tiers[i].tier.name) != 0) i++;
-    if (i == NTIERS) {
-      fprintf(stderr, "run_hosted: unknown tier '%s' (tiers: scalar avx2 avx2-cached avx512vnni)\n", argv[a]);
+    while (i < ntiers && strcmp(argv[a], tiers[i].tier.name) != 0) i++;
+    if (i == ntiers) {
+      fprintf(stderr, "run_hosted: unknown tier '%s' (tiers here:", argv[a]);
+      for (i = 0; i < ntiers; i++) fprintf(stderr, " %s", tiers[i].tier.name);
+      fprintf(stderr, ")\n");
       return 2;
     }
     wanted[i] = 1;
@@ -196,13 +229,13 @@ int main(int argc, char **argv) {
   check_set_guard(&guard);
 
   unsigned failed = 0, ran = 0;
-  for (size_t i = 0; i < NTIERS; i++) {
+  for (size_t i = 0; i < ntiers; i++) {
     if (!wanted[i]) continue;
-    if (!tiers[i].supported()) {
-      printf("tier %s: SKIPPED, this CPU lacks %s\n", tiers[i].tier.name, tiers[i].needs);
+    if (!tiers[i].supported) {
+      printf("tier %s: SKIPPED, this CPU lacks its features\n", tiers[i].tier.name);
       continue;
     }
-    printf("tier %s: running\n", tiers[i].tier.name);
+    printf("tier %s: running (%s)\n", tiers[i].tier.name, tiers[i].kernels);
     fflush(stdout);
     current_tier = tiers[i].tier.name;
     unsigned passed = 0;
