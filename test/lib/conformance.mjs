@@ -4,6 +4,14 @@
 //
 // Each case is { op, name, run(simdot) } (op: the kernel it exercises, as in info().kernels) where run returns null when the kernel agrees with the
 // reference, else a message describing the first disagreement.
+import { readFileSync } from 'node:fs';
+
+/** The x86-64 kernels' numbers (asm/include/x86_64_tuning.h, which the kernels include), so
+ * that the cases around the sizes where a kernel switches loops move with the kernels. */
+export const X86_TUNING = Object.fromEntries(
+  [...readFileSync(new URL('../../asm/include/x86_64_tuning.h', import.meta.url), 'utf8').matchAll(/^#define (SIMDOT_\w+) (\d+)$/gm)]
+    .map((m) => [m[1], Number(m[2])]),
+);
 
 /** Deterministic PRNG (mulberry32), so a failure names inputs that can be regenerated. */
 export function rng(seed) {
@@ -296,13 +304,20 @@ export function conformanceCases() {
       },
     });
   }
+  const {
+    SIMDOT_AVX2_DOTS_I8_STREAM_MIN_DIM: min,
+    SIMDOT_AVX2_DOTS_I8_STREAM_MAX_DIM: max,
+    SIMDOT_AVX512VNNI_DOTS_I8_STREAM_MIN_DIM: vnniMin,
+  } = X86_TUNING;
+  if (![min, max, vnniMin].every(Number.isInteger)) throw new Error('x86_64_tuning.h: a dots_i8 switch point is missing');
   cases.push({
     op: 'dots_i8',
-    name: 'dots int8, dims around 256 and 4096 (where the AVX2 kernel switches loops) x 1..9 rows, odd offsets',
+    name: `dots int8, dims around ${[...new Set([min, max, vnniMin])].join(', ')} (where the x86 kernels switch loops) x 1..9 rows, odd offsets`,
     run: (simdot) => {
       const r = rng(9);
       const checks = [];
-      for (const dim of [240, 255, 256, 257, 271, 272, 4064, 4080, 4095, 4096, 4097, 4111, 4113, 8193]) {
+      const dims = [min - 16, min - 1, min, min + 1, min + 15, min + 16, max - 32, max - 16, max - 1, max, max + 1, max + 15, max + 17, 2 * max + 1];
+      for (const dim of new Set([...dims, vnniMin - 1, vnniMin, vnniMin + 1])) {
         for (let nrows = 1; nrows <= 9; nrows++) {
           for (const fill of [I8_PATTERNS.random(r), () => -128]) {
             checks.push(() => checkDots(simdot, view(Int8Array, dim, 3, fill), view(Int8Array, dim * nrows, 5, fill), true, `dim=${dim} rows=${nrows}`));
