@@ -57,6 +57,13 @@
             "asm/x86_64/dotsq_avx512vnni.S"
           ]
         }],
+        ["OS!='win' and target_arch=='arm64'", {
+          "sources": [
+            "asm/aarch64/dot_neon.S",
+            "asm/aarch64/dot_neondot.S",
+            "asm/aarch64/dot_i8mm.S"
+          ]
+        }],
         ["OS=='win'", {
           "defines": ["SIMDOT_NO_ASM"]
         }]

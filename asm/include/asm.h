@@ -63,6 +63,14 @@ SYM(name):                      \
 
 #define FUNC_END(name) SIMDOT_SYMBOL_SIZE(name)
 
+#if defined(__aarch64__) && defined(SIMDOT_MACHO)
+/* Apple's arm64 assembler reads ';' as the start of a comment and separates statements on one
+ * line with "%%" instead: the same directives, joined that way. */
+#  undef FUNC_BEGIN
+#  define FUNC_BEGIN(name) \
+    .text %% .globl SYM(name) %% SIMDOT_SYMBOL_TYPE(name) %% .p2align 5 %% SYM(name): SIMDOT_LANDING_PAD
+#endif
+
 /* Assembler-local labels (".L" on ELF and COFF, "L" on Mach-O) and the read-only data section. */
 #if defined(SIMDOT_MACHO)
 #  define L(name) L##name
@@ -156,6 +164,45 @@ SYM(name):                      \
 
 #endif /* __x86_64__ */
 
+#if defined(__aarch64__)
+
+/* AAPCS64 (Linux and macOS alike for what the kernels touch): arguments in x0-x7, the result in
+ * w0 or s0. A kernel may clobber x0-x17, the flags and v0-v7, v16-v31; it must preserve x19-x28,
+ * sp and the low 64 bits of v8-v15 (d8-d15), and never touch x18 (the platform register on
+ * Apple systems). The kernels keep the return address in a register, never in memory, so they
+ * need no return-address signing to be compatible with a pac-ret build. */
+
+/* SAVE_D8_D15 / RESTORE_D8_D15: for kernels that need all 32 vector registers. 64 bytes of
+ * stack; sp stays 16-byte aligned. RESTORE_D8_D15 expects sp back where SAVE_D8_D15 left it. */
+.macro SAVE_D8_D15
+    stp     d8, d9, [sp, #-64]!
+    stp     d10, d11, [sp, #16]
+    stp     d12, d13, [sp, #32]
+    stp     d14, d15, [sp, #48]
+.endm
+.macro RESTORE_D8_D15
+    ldp     d10, d11, [sp, #16]
+    ldp     d12, d13, [sp, #32]
+    ldp     d14, d15, [sp, #48]
+    ldp     d8, d9, [sp], #64
+.endm
+
+/* GNU_PROPERTY_AARCH64_FEATURE_1_AND bits this object may claim (see the note below): BTI when
+ * every function starts with a landing pad (SIMDOT_LANDING_PAD), PAC when the build asks for
+ * return-address signing, which these kernels satisfy by never spilling x30. */
+#  if defined(__ARM_FEATURE_BTI_DEFAULT) && __ARM_FEATURE_BTI_DEFAULT == 1
+#    define SIMDOT_AARCH64_FEATURE_BTI 1
+#  else
+#    define SIMDOT_AARCH64_FEATURE_BTI 0
+#  endif
+#  if defined(__ARM_FEATURE_PAC_DEFAULT) && (__ARM_FEATURE_PAC_DEFAULT & 3) != 0
+#    define SIMDOT_AARCH64_FEATURE_PAC 2
+#  else
+#    define SIMDOT_AARCH64_FEATURE_PAC 0
+#  endif
+
+#endif /* __aarch64__ */
+
 #endif /* SIMDOT_ASM_H */
 
 /* Outside the include guard on purpose: every object needs its own notes. */
@@ -170,5 +217,18 @@ SYM(name):                      \
     .long 0xc0000002, 4, 3
     .p2align 3
 #  endif
+    .text
+#endif
+
+#if defined(SIMDOT_ELF) && defined(__aarch64__) && \
+    (SIMDOT_AARCH64_FEATURE_BTI | SIMDOT_AARCH64_FEATURE_PAC) != 0
+    /* GNU_PROPERTY_AARCH64_FEATURE_1_AND: BTI and/or PAC, so that a link built with
+     * -mbranch-protection keeps its marking (a linker clears a bit that any object lacks). */
+    .section .note.gnu.property, "a"
+    .p2align 3
+    .long 4, 16, 5
+    .asciz "GNU"
+    .long 0xc0000000, 4, SIMDOT_AARCH64_FEATURE_BTI | SIMDOT_AARCH64_FEATURE_PAC
+    .p2align 3
     .text
 #endif
