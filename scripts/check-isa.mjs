@@ -20,10 +20,15 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 
-const TIERS = {
-  avx2: ['base', 'sse', 'avx', 'avx2', 'fma'],
-  avx512vnni: ['base', 'sse', 'avx', 'avx2', 'fma', 'avx512f', 'avx512bw', 'avx512vl', 'avx512vnni'],
-};
+// Each tier's features, as native/tiers.def bundles them: what a kernel of that tier may use,
+// beyond the base ISA (and, on x86-64, the SSE and AVX that AVX2 implies).
+const TIER_DEF = [...readFileSync(join(root, 'native/tiers.def'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '')
+  .matchAll(/^SIMDOT_TIER\((\w+),\s*(\w+),\s*(.*)\)\s*$/gm)]
+  .map((m) => ({ name: m[1], arch: m[2], features: [...m[3].matchAll(/SIMDOT_F\((\w+)\)/g)].map((f) => f[1]) }));
+const tiersOf = (arch, implied) =>
+  Object.fromEntries(TIER_DEF.filter((t) => t.arch === arch).map((t) => [t.name, ['base', ...implied, ...t.features]]));
+const TIERS = tiersOf('x86_64', ['sse', 'avx']);
+const AARCH64_TIERS = tiersOf('aarch64', []);
 
 // General-purpose instructions and the prefixes objdump prints for long NOPs.
 const BASE = new Set(
@@ -157,8 +162,103 @@ try {
       console.log(`${file} ${name}: ${[...exts].filter((e) => e !== 'base').sort().join(', ') || 'base'}`);
     }
   }
+  auditAarch64();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 console.log(failures ? `isa: ${failures} failure(s) above` : 'isa: every kernel instruction is within its tier');
 process.exit(failures ? 1 : 0);
+
+// --- aarch64 ---------------------------------------------------------------------------------
+// Every aarch64 tier has Advanced SIMD (asimd); dotprod adds SDOT/UDOT and I8MM the 8-bit matrix
+// multiplies and mixed-sign dot products. Anything else that is not ARMv8.0 (SVE, FP16, BF16, the
+// crypto and atomic extensions...) belongs to no tier. Instructions are listed by name; an
+// unknown one fails until it is classified here.
+function auditAarch64() {
+  const files = readdirSync(join(root, 'asm/aarch64')).filter((f) => f.endsWith('.S')).sort();
+  const gypArm = [...readFileSync(join(root, 'binding.gyp'), 'utf8').matchAll(/"asm\/aarch64\/([^"]+\.S)"/g)].map((m) => m[1]);
+  for (const file of files.filter((f) => !gypArm.includes(f))) fail(`FAIL ${file}: not in binding.gyp's arm64 sources, so the addon would not link it`);
+  for (const file of gypArm.filter((f) => !files.includes(f))) fail(`FAIL binding.gyp: lists asm/aarch64/${file}, which does not exist`);
+  const tools = ['aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-objdump'];
+  for (const tool of tools) {
+    try {
+      execFileSync(tool, ['--version'], { stdio: 'ignore' });
+    } catch {
+      fail(`FAIL aarch64: ${tool} is not installed (Debian: gcc-aarch64-linux-gnu), so the aarch64 kernels were not audited`);
+      return;
+    }
+  }
+  const A64 = new Set(
+    `add adds sub subs and ands orr eor bic mov movk movz movn mvn neg cmp cmn tst lsl lsr asr ror ubfx sbfx ubfiz
+     madd msub mul udiv sdiv umulh csel csinc csinv csneg cset cinc cneg ccmp ccmn adr adrp b bl br blr ret cbz cbnz
+     tbz tbnz ldr ldur ldp str stur stp ldrb ldrh ldrsb ldrsh ldrsw strb strh prfm prfum nop hint bti paciasp autiasp
+     sxtw uxtw sxtb sxth uxtb uxth`.split(/\s+/),
+  );
+  const ASIMD = new Set(
+    `ld1 ld1r ld2 ld3 ld4 st1 st2 st3 st4 movi mvni dup ins umov smov ext zip1 zip2 uzp1 uzp2 trn1 trn2 rev64 tbl
+     add sub mul mla mls addp addv saddlv uaddlv smull smull2 umull umull2 smlal smlal2 sadalp uadalp saddlp uaddlp
+     saddw saddw2 sxtl sxtl2 uxtl uxtl2 xtn xtn2 shl sshr ushr sshll sshll2 ushll ushll2 and orr eor bic bsl bit bif
+     not cmeq cmgt cmge cmlt cmle cmhi cmhs abs neg smax smin umax umin fmla fmls fmul fadd fsub faddp fmax fmin
+     fabs fneg fcvt scvtf ucvtf fcvtzs fcvtzu fmov`.split(/\s+/),
+  );
+  const DOTPROD = new Set(['sdot', 'udot']);
+  const I8MM = new Set(['smmla', 'ummla', 'usmmla', 'usdot', 'sudot']);
+  const classify64 = (mnemonic, ops) => {
+    const m = mnemonic.replace(/^b\.(eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)$/, 'b');
+    if (/\b[zp]\d+\b|\bp\d+\/[zm]/.test(ops)) return 'sve';
+    if (DOTPROD.has(m)) return 'dotprod';
+    if (I8MM.has(m)) return 'i8mm';
+    // Half-precision arithmetic is FP16 (ARMv8.2), in no tier.
+    if (/^f/.test(m) && /\.(4|8)h\b|\bh\d+\b/.test(ops)) return 'fp16';
+    if (/\bv\d+\.|\b[qdsbh]\d+\b/.test(ops) && ASIMD.has(m)) return 'asimd';
+    if (A64.has(m) || ASIMD.has(m)) return 'base';
+    return undefined;
+  };
+  for (const file of files) {
+    const tier = Object.keys(AARCH64_TIERS).find((t) => file.endsWith(`_${t}.S`));
+    if (!tier) {
+      fail(`FAIL ${file}: no tier in its name (expected *_<tier>.S with tier one of ${Object.keys(AARCH64_TIERS).join(', ')})`);
+      continue;
+    }
+    const allowed = AARCH64_TIERS[tier].concat('asimd');
+    const object = join(work, `${file}.o`);
+    execFileSync('aarch64-linux-gnu-gcc', ['-c', '-I', join(root, 'asm/include'), join(root, 'asm/aarch64', file), '-o', object]);
+    const listing = execFileSync('aarch64-linux-gnu-objdump', ['-d', '-r', '--no-show-raw-insn', object], { encoding: 'utf8' });
+    const used = new Map();
+    let fn = '?';
+    for (const line of listing.split('\n')) {
+      const label = /^[0-9a-f]+ <([^>]+)>:$/.exec(line);
+      if (label) {
+        fn = label[1];
+        if (!fn.startsWith('.L')) used.set(fn, new Set());
+        continue;
+      }
+      // A call or jump into another file must land in a tier whose features this one has.
+      const reloc = /^\s+[0-9a-f]+:\s+R_AARCH64_\w+\s+([\w.$]+)/.exec(line);
+      if (reloc) {
+        const target = TIER_DEF.find((t) => reloc[1].startsWith('simdot_') && reloc[1].endsWith(`_${t.name}`));
+        if (reloc[1].startsWith('simdot_') && (!target || !target.features.every((f) => AARCH64_TIERS[tier].includes(f)))) {
+          fail(`FAIL ${file} ${fn}: refers to ${reloc[1]}, which needs features the ${tier} tier lacks`);
+        }
+        continue;
+      }
+      const insn = /^\s+[0-9a-f]+:\s+([a-z0-9.]+)\s*(.*)$/.exec(line);
+      if (!insn) continue;
+      const [, mnemonic, ops] = insn;
+      const ext = classify64(mnemonic, ops);
+      if (!ext || !allowed.includes(ext)) {
+        fail(`FAIL ${file} ${fn}: ${mnemonic} ${ops} needs ${ext ?? 'an unclassified extension (add it to scripts/check-isa.mjs)'}, outside the ${tier} tier`);
+      } else {
+        used.get(fn)?.add(ext);
+      }
+    }
+    for (const [name, exts] of used) {
+      console.log(`${file} ${name}: ${[...exts].filter((e) => e !== 'base').sort().join(', ') || 'base'}`);
+    }
+  }
+}
+
+function fail(message) {
+  console.log(message);
+  failures++;
+}

