@@ -787,15 +787,6 @@ static void run_tier(void *arg) {
 static void *guard_alloc_hook(size_t n) { return guard_alloc(n); }
 static const check_guard guard_hook = {.alloc = guard_alloc_hook, .reset = guard_reset, .page = PAGE};
 
-static const check_tier tier_scalar = {"scalar", simdot_dot_i8_scalar, simdot_dot_f32_scalar,
-                                       simdot_dots_i8_scalar, simdot_dots_f32_scalar,
-                                       simdot_dotsq_i8_scalar, simdot_dotsq_f32_scalar};
-static const check_tier tier_avx2 = {"avx2", simdot_dot_i8_avx2, simdot_dot_f32_avx2, simdot_dots_i8_avx2,
-                                     simdot_dots_f32_avx2, simdot_dotsq_i8_avx2, simdot_dotsq_f32_avx2};
-static const check_tier tier_avx512vnni = {"avx512vnni", simdot_dot_i8_avx512vnni, simdot_dot_f32_avx512vnni,
-                                           simdot_dots_i8_avx512vnni, simdot_dots_f32_avx512vnni,
-                                           simdot_dotsq_i8_avx512vnni, simdot_dotsq_f32_avx512vnni};
-
 /* The addon's own detection (native/cpu_x86_64.cc through detect.cc): the tier bits it returns
  * (1 << SIMDOT_TIER_x) under the OS states below, which the harness sets itself. A CPU whose
  * CPUID reports AVX-512 (or AVX2) while the OS has not enabled the register state must not get
@@ -880,17 +871,29 @@ void harness_main(void) {
   timer_init();
   check_set_guard(&guard_hook);
 
-  const struct {
-    const check_tier *tier;
+  /* The tiers and their kernels as the addon chooses them (native/table.c) on this CPU as the
+   * addon detects it (checked against the harness's own reading above): scalar first, then the
+   * x86-64 ladder, best first. */
+  const uint32_t features = simdot_detect_cpu_features();
+  const uint32_t supported = simdot_supported_tiers(features);
+  struct {
+    check_tier tier;
     int supported;
-  } plan[] = {
-      {&tier_scalar, 1},
-      {&tier_avx512vnni, have_avx512vnni()},
-      {&tier_avx2, have_avx2()},
-  };
+    char kernels[160];
+  } plan[SIMDOT_TIER_COUNT];
+  simdot_tier order[SIMDOT_TIER_COUNT];
+  unsigned nplan = 0;
+  order[nplan++] = SIMDOT_TIER_scalar;
+  for (int t = 0; t < SIMDOT_TIER_COUNT; t++) {
+    if (simdot_tier_arch((simdot_tier)t) == SIMDOT_ARCH_x86_64) order[nplan++] = (simdot_tier)t;
+  }
+  for (unsigned i = 0; i < nplan; i++) {
+    plan[i].tier = check_tier_for(order[i], features, plan[i].kernels, sizeof plan[i].kernels);
+    plan[i].supported = (supported >> order[i]) & 1;
+  }
   unsigned total_passed = 0, total_failed = 0;
-  for (unsigned i = 0; i < sizeof plan / sizeof plan[0]; i++) {
-    const char *name = plan[i].tier->name;
+  for (unsigned i = 0; i < nplan; i++) {
+    const char *name = plan[i].tier.name;
     if (!plan[i].supported) {
       put_str("tier ");
       put_str(name);
@@ -899,8 +902,10 @@ void harness_main(void) {
     }
     put_str("tier ");
     put_str(name);
-    put_str(": running\n");
-    struct tier_run r = {plan[i].tier, 0, 0};
+    put_str(": running (");
+    put_str(plan[i].kernels);
+    put_str(")\n");
+    struct tier_run r = {&plan[i].tier, 0, 0};
     current_context = name;
     unsigned code = harness_try(run_tier, &r);
     __asm__ volatile("cli");

@@ -1109,6 +1109,35 @@ static void check_dotsq(const check_tier *t, int f32) {
 
 /* ------------------------------------------------------------------------ entry ---- */
 
+static void append(char *to, size_t size, size_t *len, const char *text) {
+  while (*text && *len + 1 < size) to[(*len)++] = *text++;
+  if (size) to[*len] = 0;
+}
+
+check_tier check_tier_for(simdot_tier tier, uint32_t cpu, char *kernels, size_t size) {
+  const simdot_kernel *k[SIMDOT_OP_COUNT];
+  for (int op = 0; op < SIMDOT_OP_COUNT; op++) k[op] = simdot_resolve((simdot_op)op, tier, cpu);
+  check_tier c;
+  c.name = simdot_tier_name(tier);
+  c.dot_i8 = (simdot_dot_i8_t *)(void *)k[SIMDOT_OP_dot_i8]->fn;
+  c.dot_f32 = (simdot_dot_f32_t *)(void *)k[SIMDOT_OP_dot_f32]->fn;
+  c.dots_i8 = (simdot_dots_i8_t *)(void *)k[SIMDOT_OP_dots_i8]->fn;
+  c.dots_f32 = (simdot_dots_f32_t *)(void *)k[SIMDOT_OP_dots_f32]->fn;
+  c.dotsq_i8 = (simdot_dotsq_i8_t *)(void *)k[SIMDOT_OP_dotsq_i8]->fn;
+  c.dotsq_f32 = k[SIMDOT_OP_dotsq_f32]->tier == k[SIMDOT_OP_dots_f32]->tier
+                    ? (simdot_dotsq_f32_t *)(void *)k[SIMDOT_OP_dotsq_f32]->fn
+                    : 0;
+  size_t len = 0;
+  for (int op = 0; op < SIMDOT_OP_COUNT; op++) {
+    if (op == SIMDOT_OP_dotsq_f32 && !c.dotsq_f32) continue;
+    append(kernels, size, &len, op ? " " : "");
+    append(kernels, size, &len, simdot_op_name((simdot_op)op));
+    append(kernels, size, &len, "=");
+    append(kernels, size, &len, simdot_tier_name(k[op]->tier));
+  }
+  return c;
+}
+
 unsigned check_run(const check_tier *tier, check_print_fn *print, unsigned *passed) {
   g_print = print;
   g_tier = tier->name;

@@ -93,6 +93,13 @@ typedef struct {
 } check_case_info;
 const check_case_info *check_current(void);
 
+/* The kernels the addon runs with the cap at `tier` on a CPU with the SIMDOT_F features `cpu`,
+ * chosen by the addon's own dispatch table (native/table.c, linked with the check): for each
+ * operation the best kernel at or below the tier, and the float32 batch kernel only where it is
+ * of the tier of dots_f32, as the addon does. `kernels` receives which tier each operation's
+ * kernel belongs to ("dot_i8=neondot dot_f32=neon ..."), at most `size` bytes. */
+check_tier check_tier_for(simdot_tier tier, uint32_t cpu, char *kernels, size_t size);
+
 /* Runs every check of one tier; prints one line per failing case and a closing
  * "<tier>: N passed, M failed" line; returns the number of failed cases. */
 unsigned check_run(const check_tier *tier, check_print_fn *print, unsigned *passed);

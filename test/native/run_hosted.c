@@ -156,33 +156,8 @@ static struct {
 } tiers[MAX_TIERS];
 static size_t ntiers;
 
-static void append(char *to, size_t size, const char *text) {
-  size_t n = strlen(to);
-  while (*text && n + 1 < size) to[n++] = *text++;
-  to[n] = 0;
-}
-
 static void add_tier(simdot_tier t, uint32_t cpu, uint32_t supported) {
-  const simdot_kernel *k[SIMDOT_OP_COUNT];
-  for (int op = 0; op < SIMDOT_OP_COUNT; op++) k[op] = simdot_resolve((simdot_op)op, t, cpu);
-  check_tier *c = &tiers[ntiers].tier;
-  c->name = simdot_tier_name(t);
-  c->dot_i8 = (simdot_dot_i8_t *)(void *)k[SIMDOT_OP_dot_i8]->fn;
-  c->dot_f32 = (simdot_dot_f32_t *)(void *)k[SIMDOT_OP_dot_f32]->fn;
-  c->dots_i8 = (simdot_dots_i8_t *)(void *)k[SIMDOT_OP_dots_i8]->fn;
-  c->dots_f32 = (simdot_dots_f32_t *)(void *)k[SIMDOT_OP_dots_f32]->fn;
-  c->dotsq_i8 = (simdot_dotsq_i8_t *)(void *)k[SIMDOT_OP_dotsq_i8]->fn;
-  /* As the addon does: a float32 batch kernel only of the tier of dots_f32 (one summation order). */
-  c->dotsq_f32 = k[SIMDOT_OP_dotsq_f32]->tier == k[SIMDOT_OP_dots_f32]->tier
-                     ? (simdot_dotsq_f32_t *)(void *)k[SIMDOT_OP_dotsq_f32]->fn
-                     : NULL;
-  for (int op = 0; op < SIMDOT_OP_COUNT; op++) {
-    if (op == SIMDOT_OP_dotsq_f32 && !c->dotsq_f32) continue;
-    append(tiers[ntiers].kernels, sizeof tiers[ntiers].kernels, op ? " " : "");
-    append(tiers[ntiers].kernels, sizeof tiers[ntiers].kernels, simdot_op_name((simdot_op)op));
-    append(tiers[ntiers].kernels, sizeof tiers[ntiers].kernels, "=");
-    append(tiers[ntiers].kernels, sizeof tiers[ntiers].kernels, simdot_tier_name(k[op]->tier));
-  }
+  tiers[ntiers].tier = check_tier_for(t, cpu, tiers[ntiers].kernels, sizeof tiers[ntiers].kernels);
   tiers[ntiers].supported = (supported >> t) & 1;
   ntiers++;
 }
@@ -199,7 +174,7 @@ static void collect_tiers(void) {
 #if !defined(SIMDOT_NO_ASM) && (defined(__x86_64__) || defined(_M_X64))
   check_tier cached = {"avx2-cached", NULL, NULL, simdot_dots_i8_cached_avx2, NULL, NULL, NULL};
   tiers[ntiers].tier = cached;
-  append(tiers[ntiers].kernels, sizeof tiers[ntiers].kernels, "dots_i8=avx2 (the L3-resident variant)");
+  strcpy(tiers[ntiers].kernels, "dots_i8=avx2 (the L3-resident variant)");
   tiers[ntiers].supported = (supported >> SIMDOT_TIER_avx2) & 1;
   ntiers++;
 #endif

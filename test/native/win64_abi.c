@@ -45,22 +45,20 @@ static uint64_t rnd(void) {
   return rng * 2685821657736338717ull;
 }
 
-enum { DOT_I8, DOT_F32, DOTS_I8, DOTS_F32, DOTSQ_I8, DOTSQ_F32 };
+/* The kinds of call, one per operation (ops.def). */
+enum {
+  DOT_I8 = SIMDOT_OP_dot_i8,
+  DOT_F32 = SIMDOT_OP_dot_f32,
+  DOTS_I8 = SIMDOT_OP_dots_i8,
+  DOTS_F32 = SIMDOT_OP_dots_f32,
+  DOTSQ_I8 = SIMDOT_OP_dotsq_i8,
+  DOTSQ_F32 = SIMDOT_OP_dotsq_f32
+};
 typedef struct {
   const char *tier, *op;
   int kind;
   void *fn;
 } kernel;
-
-static int have_avx2(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-static int have_avx512vnni(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-}
 
 static int8_t a8[8 * 1100], b8[16 * 1100];
 static float af[8 * 1100], bf[16 * 1100];
@@ -168,30 +166,30 @@ int main(void) {
   for (size_t i = 0; i < sizeof af / sizeof af[0]; i++) af[i] = (float)((int)(rnd() % 2001) - 1000) / 1000.0f;
   for (size_t i = 0; i < sizeof bf / sizeof bf[0]; i++) bf[i] = (float)((int)(rnd() % 2001) - 1000) / 1000.0f;
 
-  const kernel kernels[] = {
-      {"avx2", "dot_i8", DOT_I8, (void *)simdot_dot_i8_avx2},
-      {"avx2", "dot_f32", DOT_F32, (void *)simdot_dot_f32_avx2},
-      {"avx2", "dots_i8", DOTS_I8, (void *)simdot_dots_i8_avx2},
-      {"avx2", "dots_i8_cached", DOTS_I8, (void *)simdot_dots_i8_cached_avx2},
-      {"avx2", "dots_f32", DOTS_F32, (void *)simdot_dots_f32_avx2},
-      {"avx512vnni", "dot_i8", DOT_I8, (void *)simdot_dot_i8_avx512vnni},
-      {"avx512vnni", "dot_f32", DOT_F32, (void *)simdot_dot_f32_avx512vnni},
-      {"avx512vnni", "dots_i8", DOTS_I8, (void *)simdot_dots_i8_avx512vnni},
-      {"avx512vnni", "dots_f32", DOTS_F32, (void *)simdot_dots_f32_avx512vnni},
-      {"avx2", "dotsq_i8", DOTSQ_I8, (void *)simdot_dotsq_i8_avx2},
-      {"avx2", "dotsq_f32", DOTSQ_F32, (void *)simdot_dotsq_f32_avx2},
-      {"avx512vnni", "dotsq_i8", DOTSQ_I8, (void *)simdot_dotsq_i8_avx512vnni},
-      {"avx512vnni", "dotsq_f32", DOTSQ_F32, (void *)simdot_dotsq_f32_avx512vnni},
-  };
+  /* Every x86-64 kernel of the addon's dispatch table (native/table.c), and the avx2 dots_i8
+   * variant for rows in the L3 cache, on the tiers this CPU runs. */
+  const uint32_t supported = simdot_supported_tiers(simdot_detect_cpu_features());
+  kernel kernels[64];
+  int runs[64];
+  size_t nkernels = 0;
+  for (size_t e = 0; e < simdot_kernel_count && nkernels < 63; e++) {
+    const simdot_kernel *t = &simdot_kernel_table[e];
+    if (simdot_tier_arch(t->tier) != SIMDOT_ARCH_x86_64) continue;
+    kernels[nkernels] = (kernel){simdot_tier_name(t->tier), simdot_op_name(t->op), (int)t->op, (void *)t->fn};
+    runs[nkernels++] = (supported >> t->tier) & 1;
+  }
+  kernels[nkernels] = (kernel){"avx2", "dots_i8_cached", DOTS_I8, (void *)simdot_dots_i8_cached_avx2};
+  runs[nkernels++] = (supported >> SIMDOT_TIER_avx2) & 1;
   static const size_t dims[] = {0, 1, 15, 16, 17, 63, 64, 65, 129, 1000};
   static const size_t nrows_list[] = {0, 1, 3, 4, 5, 8, 9};
-  int avx2 = have_avx2(), avx512 = have_avx512vnni();
-  printf("tier avx2: %s\n", avx2 ? "running" : "SKIPPED, this CPU lacks AVX2 and FMA");
-  printf("tier avx512vnni: %s\n",
-         avx512 ? "running" : "SKIPPED, this CPU lacks AVX-512 F, BW, VL and VNNI");
-  for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
+  for (int t = 0; t < SIMDOT_TIER_COUNT; t++) {
+    if (simdot_tier_arch((simdot_tier)t) != SIMDOT_ARCH_x86_64) continue;
+    printf("tier %s: %s\n", simdot_tier_name((simdot_tier)t),
+           (supported >> t) & 1 ? "running" : "SKIPPED, this CPU lacks its features");
+  }
+  for (size_t k = 0; k < nkernels; k++) {
     const kernel *kp = &kernels[k];
-    if (!(strcmp(kp->tier, "avx2") == 0 ? avx2 : avx512)) continue;
+    if (!runs[k]) continue;
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
       if (kp->kind == DOT_I8 || kp->kind == DOT_F32) {
         one_call(kp, dims[d], 0, 0);
