@@ -187,6 +187,40 @@ bool ParseSearch(const Napi::CallbackInfo &info, simdot::SearchSpec *spec) {
     }
     spec->filter = filter.data;
   }
+  // search(..., factor?, offset?, queryFactor?): the affine score (search.h, Affine).
+  spec->affine = false;
+  spec->affine_score = simdot::Affine{};
+  for (size_t arg = 6; arg <= 7; arg++) {
+    if (info.Length() <= arg || info[arg].IsUndefined() || info[arg].IsNull()) continue;
+    napi_typedarray_type type;
+    size_t length;
+    void *data;
+    napi_value buffer;
+    size_t offset;
+    if (napi_get_typedarray_info(info.Env(), info[arg], &type, &length, &data, &buffer, &offset) != napi_ok ||
+        (type != napi_float32_array && type != napi_float64_array)) {
+      Napi::TypeError::New(info.Env(), "simdot binding: argument " + std::to_string(arg) + " has the wrong type")
+          .ThrowAsJavaScriptException();
+      return false;
+    }
+    if (!data || length != spec->nrows) {
+      ThrowRange(info, "simdot binding: affine array length is not the row count");
+      return false;
+    }
+    (arg == 6 ? spec->affine_score.factor : spec->affine_score.offset) = data;
+    (arg == 6 ? spec->affine_score.factor_f64 : spec->affine_score.offset_f64) = type == napi_float64_array;
+    spec->affine = true;
+  }
+  if (info.Length() > 8 && !info[8].IsUndefined() && !info[8].IsNull()) {
+    View<double> qf;
+    if (!GetView(info, 8, napi_float64_array, &qf)) return false;
+    if (qf.length != spec->nq) {
+      ThrowRange(info, "simdot binding: queryFactor length is not the query count");
+      return false;
+    }
+    spec->affine_score.query_factor = qf.data;
+    spec->affine = true;
+  }
   spec->kernels = GetInstance(info)->kernels;
   return true;
 }
@@ -194,22 +228,27 @@ bool ParseSearch(const Napi::CallbackInfo &info, simdot::SearchSpec *spec) {
 // The results as JavaScript values, with raw Node-API calls whose failure is returned, not
 // thrown: a topKAsync can finish while its worker thread is being terminated, when no property
 // can be set, and node-addon-api turns an error it cannot throw into a fatal one.
-napi_status MakeResult(napi_env env, Elem elem, const std::vector<Hit> &hits, napi_value *result) {
+napi_status MakeResult(napi_env env, Elem elem, bool affine, const std::vector<Hit> &hits, napi_value *result) {
   const size_t n = hits.size();
   void *index_data, *score_data;
   napi_value index_buffer, score_buffer, indices, scores;
   napi_status status;
+  const napi_typedarray_type score_type =
+      affine ? napi_float64_array : elem == Elem::kI8 ? napi_int32_array : napi_float32_array;
   if ((status = napi_create_arraybuffer(env, n * 4, &index_data, &index_buffer)) != napi_ok ||
       (status = napi_create_typedarray(env, napi_uint32_array, n, index_buffer, 0, &indices)) != napi_ok ||
-      (status = napi_create_arraybuffer(env, n * 4, &score_data, &score_buffer)) != napi_ok ||
-      (status = napi_create_typedarray(env, elem == Elem::kI8 ? napi_int32_array : napi_float32_array, n,
-                                       score_buffer, 0, &scores)) != napi_ok) {
+      (status = napi_create_arraybuffer(env, n * (affine ? 8 : 4), &score_data, &score_buffer)) != napi_ok ||
+      (status = napi_create_typedarray(env, score_type, n, score_buffer, 0, &scores)) != napi_ok) {
     return status;
   }
-  // Both score types are 4 bytes: copy each score's own bits.
   for (size_t i = 0; i < n; i++) {
     static_cast<uint32_t *>(index_data)[i] = hits[i].index;
-    static_cast<uint32_t *>(score_data)[i] = hits[i].raw;
+    if (affine) {
+      static_cast<double *>(score_data)[i] = simdot::DoubleOfKey(hits[i].key);
+    } else {
+      // int32 and float32 scores alike: copy each score's own bits.
+      static_cast<uint32_t *>(score_data)[i] = hits[i].raw;
+    }
   }
   if ((status = napi_create_object(env, result)) != napi_ok ||
       (status = napi_set_named_property(env, *result, "indices", indices)) != napi_ok) {
@@ -218,12 +257,12 @@ napi_status MakeResult(napi_env env, Elem elem, const std::vector<Hit> &hits, na
   return napi_set_named_property(env, *result, "scores", scores);
 }
 
-napi_status MakeResults(napi_env env, Elem elem, const std::vector<std::vector<Hit>> &results,
+napi_status MakeResults(napi_env env, Elem elem, bool affine, const std::vector<std::vector<Hit>> &results,
                         napi_value *array) {
   napi_status status = napi_create_array_with_length(env, results.size(), array);
   for (size_t j = 0; status == napi_ok && j < results.size(); j++) {
     napi_value result;
-    status = MakeResult(env, elem, results[j], &result);
+    status = MakeResult(env, elem, affine, results[j], &result);
     if (status == napi_ok) status = napi_set_element(env, *array, static_cast<uint32_t>(j), result);
   }
   return status;
@@ -259,7 +298,7 @@ Napi::Value SearchSync(const Napi::CallbackInfo &info) {
   std::vector<std::vector<Hit>> results;
   const simdot::SearchStatus status = simdot::Search(spec, GetInstance(info)->pool, &results);
   napi_value array;
-  if (status != simdot::SearchStatus::kOk || MakeResults(info.Env(), spec.elem, results, &array) != napi_ok) {
+  if (status != simdot::SearchStatus::kOk || MakeResults(info.Env(), spec.elem, spec.affine, results, &array) != napi_ok) {
     // Out of memory for the hits or for the result arrays, or an environment that can no longer
     // run JavaScript. Raw calls, each failure ignored: node-addon-api turns a throw that cannot
     // happen (the worker that called is being terminated) into a fatal error.
@@ -270,10 +309,11 @@ Napi::Value SearchSync(const Napi::CallbackInfo &info) {
 }
 
 // The same search on a libuv worker thread. JavaScript runs on while it does, and may resize,
-// transfer or drop the arrays it passed. The queries and the filter are small, so the worker
-// reads its own copies of them; the matrix is too large to copy, and is referenced until the
-// promise settles, so garbage collection cannot free it under the search (what a resize or a
-// transfer would do to it is for the JavaScript layer to refuse or detect).
+// transfer or drop the arrays it passed. The queries, the filter and the query factors are
+// small, so the worker reads its own copies of them; the matrix and the per-row factors and
+// offsets are as large as the rows, and are referenced until the promise settles, so garbage
+// collection cannot free them under the search (what a resize or a transfer would do to them is
+// for the JavaScript layer to refuse or prevent).
 class SearchWorker : public Napi::AsyncWorker {
  public:
   SearchWorker(const Napi::CallbackInfo &info, const simdot::SearchSpec &spec)
@@ -288,6 +328,12 @@ class SearchWorker : public Napi::AsyncWorker {
     if (spec.filter) {
       filter_.assign(spec.filter, spec.filter + (spec.nrows + 7) / 8);
       spec_.filter = filter_.data();
+    }
+    if (spec.affine_score.factor) factor_ = Napi::Persistent(info[6].As<Napi::Object>());
+    if (spec.affine_score.offset) offset_ = Napi::Persistent(info[7].As<Napi::Object>());
+    if (spec.affine_score.query_factor) {
+      query_factor_.assign(spec.affine_score.query_factor, spec.affine_score.query_factor + spec.nq);
+      spec_.affine_score.query_factor = query_factor_.data();
     }
   }
 
@@ -305,7 +351,7 @@ class SearchWorker : public Napi::AsyncWorker {
   // one can observe the promise any more.
   void OnOK() override {
     napi_value array;
-    if (status_ == simdot::SearchStatus::kOk && MakeResults(Env(), spec_.elem, results_, &array) == napi_ok) {
+    if (status_ == simdot::SearchStatus::kOk && MakeResults(Env(), spec_.elem, spec_.affine, results_, &array) == napi_ok) {
       napi_resolve_deferred(Env(), deferred_, array);
       return;
     }
@@ -317,8 +363,9 @@ class SearchWorker : public Napi::AsyncWorker {
   napi_deferred deferred_ = nullptr;
   simdot::SearchSpec spec_;
   Instance *instance_;
-  Napi::ObjectReference matrix_;
+  Napi::ObjectReference matrix_, factor_, offset_;
   std::vector<uint8_t> queries_, filter_;
+  std::vector<double> query_factor_;
   std::vector<std::vector<Hit>> results_;
   simdot::SearchStatus status_ = simdot::SearchStatus::kOk;
 };

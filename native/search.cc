@@ -16,6 +16,24 @@
 
 namespace simdot {
 
+int64_t KeyOfDouble(double value) {
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  const uint64_t magnitude = bits & 0x7fffffffffffffffu;
+  if (magnitude > 0x7ff0000000000000u) return INT64_MIN;  // NaN: below every number
+  if (magnitude == 0) return 0;                          // -0 ties with +0
+  // As for float32 keys: negative values' magnitudes flipped, so larger magnitudes sort lower.
+  return static_cast<int64_t>(bits & 0x8000000000000000u ? bits ^ 0x7fffffffffffffffu : bits);
+}
+
+double DoubleOfKey(int64_t key) {
+  // The inverse where one exists; INT64_MIN (every NaN) comes back as a NaN, 0 as +0.
+  const uint64_t bits = key < 0 ? static_cast<uint64_t>(key) ^ 0x7fffffffffffffffu : static_cast<uint64_t>(key);
+  double value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
 int64_t DotI8Long(const KernelSet &k, const int8_t *a, const int8_t *b, size_t n) {
   int64_t sum = 0;
   for (size_t off = 0; off < n; off += SIMDOT_I8_MAX_CHUNK) {
@@ -26,14 +44,16 @@ int64_t DotI8Long(const KernelSet &k, const int8_t *a, const int8_t *b, size_t n
 
 namespace {
 
-int32_t KeyOf(Elem elem, uint32_t raw) {
+int64_t KeyOf(Elem elem, uint32_t raw) {
   if (elem == Elem::kI8) return static_cast<int32_t>(raw);
   const uint32_t magnitude = raw & 0x7fffffffu;
-  if (magnitude > 0x7f800000u) return INT32_MIN;  // NaN: below every number
+  if (magnitude > 0x7f800000u) return INT64_MIN;  // NaN: below every number
   if (magnitude == 0) return 0;                    // -0 ties with +0
   // Positive floats order like their bits; negative ones in reverse, so flip their magnitude.
   return static_cast<int32_t>(raw & 0x80000000u ? raw ^ 0x7fffffffu : raw);
 }
+
+constexpr int64_t kNoKey = INT64_MIN;
 
 // The better hit sorts first: higher key, then lower index.
 bool Better(const Hit &a, const Hit &b) {
@@ -49,7 +69,7 @@ class Selection {
 
   void Reserve(size_t n) { heap_.reserve(std::min(k_, n)); }
 
-  void Offer(int32_t key, uint32_t index, uint32_t raw) {
+  void Offer(int64_t key, uint32_t index, uint32_t raw) {
     if (heap_.size() < k_) {
       heap_.push_back({key, index, raw});
       std::push_heap(heap_.begin(), heap_.end(), Better);
@@ -63,12 +83,15 @@ class Selection {
   }
 
   bool Full() const { return heap_.size() == k_; }
-  int32_t Threshold() const { return threshold_; }
+  int64_t Threshold() const { return threshold_; }
+  // The threshold for int8 keys (the scores themselves, int32): a full heap's threshold is one of
+  // them; an empty one's, below them all.
+  int32_t Threshold32() const { return static_cast<int32_t>(std::max<int64_t>(threshold_, INT32_MIN)); }
   std::vector<Hit> &Hits() { return heap_; }
 
  private:
   size_t k_;
-  int32_t threshold_ = INT32_MIN;
+  int64_t threshold_ = kNoKey;
   std::vector<Hit> heap_;
 };
 
@@ -156,9 +179,9 @@ size_t BlockRows(const SearchSpec &spec) {
 void OfferBlock(Elem elem, const uint32_t *raw, size_t n, size_t first, Selection *s) {
   size_t i = 0;
   for (; i < n && !s->Full(); i++) s->Offer(KeyOf(elem, raw[i]), static_cast<uint32_t>(first + i), raw[i]);
-  int32_t threshold = s->Threshold();
-  if (elem == Elem::kI8) {
+  if (elem == Elem::kI8 && s->Full()) {
     const int32_t *key = reinterpret_cast<const int32_t *>(raw);
+    int32_t threshold = s->Threshold32();
     for (; i + 8 <= n; i += 8) {
       int32_t best = key[i];
       for (size_t t = 1; t < 8; t++) best = std::max(best, key[i + t]);
@@ -166,13 +189,14 @@ void OfferBlock(Elem elem, const uint32_t *raw, size_t n, size_t first, Selectio
       for (size_t t = i; t < i + 8; t++) {
         if (key[t] > threshold) {
           s->Offer(key[t], static_cast<uint32_t>(first + t), raw[t]);
-          threshold = s->Threshold();
+          threshold = s->Threshold32();
         }
       }
     }
   }
+  int64_t threshold = s->Threshold();
   for (; i < n; i++) {
-    const int32_t key = KeyOf(elem, raw[i]);
+    const int64_t key = KeyOf(elem, raw[i]);
     if (key > threshold) {
       s->Offer(key, static_cast<uint32_t>(first + i), raw[i]);
       threshold = s->Threshold();
@@ -191,13 +215,54 @@ void OfferFiltered(Elem elem, const uint32_t *raw, size_t n, size_t first, const
       const int32_t *key = reinterpret_cast<const int32_t *>(raw + i);
       int32_t best = INT32_MIN;
       for (size_t t = 0; t < m; t++) best = std::max(best, key[t]);
-      if (best <= s->Threshold()) continue;
+      if (best <= s->Threshold32()) continue;
     }
     uint64_t bits = FilterBits(filter, first + i, m);
     for (; bits; bits &= bits - 1) {
       const size_t t = i + CountTrailingZeros(bits);
-      const int32_t key = KeyOf(elem, raw[t]);
+      const int64_t key = KeyOf(elem, raw[t]);
       if (!s->Full() || key > s->Threshold()) s->Offer(key, static_cast<uint32_t>(first + t), raw[t]);
+    }
+  }
+}
+
+// The affine scores of the n rows first, first + 1, ... (their filter bits set, when there is a
+// filter) offered to s as double keys. Computed as (query_factor * factor[i]) * score + offset[i]
+// in that order, unfused (binding.gyp: -ffp-contract=off), as the TypeScript tier computes it.
+void OfferAffine(const SearchSpec &spec, size_t query, const uint32_t *raw, size_t n, size_t first,
+                 bool filtered, Selection *s) {
+  const Affine &a = spec.affine_score;
+  const double qf = a.query_factor ? a.query_factor[query] : 1.0;
+  auto factor = [&](size_t row) {
+    if (!a.factor) return 1.0;
+    return a.factor_f64 ? static_cast<const double *>(a.factor)[row]
+                        : static_cast<double>(static_cast<const float *>(a.factor)[row]);
+  };
+  auto offset = [&](size_t row) {
+    if (!a.offset) return 0.0;
+    return a.offset_f64 ? static_cast<const double *>(a.offset)[row]
+                        : static_cast<double>(static_cast<const float *>(a.offset)[row]);
+  };
+  auto offer = [&](size_t t) {
+    const size_t row = first + t;
+    double score;
+    if (spec.elem == Elem::kI8) {
+      score = static_cast<double>(static_cast<int32_t>(raw[t]));
+    } else {
+      float f;
+      std::memcpy(&f, &raw[t], sizeof f);
+      score = f;
+    }
+    const int64_t key = KeyOfDouble(qf * factor(row) * score + offset(row));
+    if (!s->Full() || key > s->Threshold()) s->Offer(key, static_cast<uint32_t>(row), 0);
+  };
+  if (!filtered) {
+    for (size_t t = 0; t < n; t++) offer(t);
+    return;
+  }
+  for (size_t i = 0; i < n; i += 64) {
+    for (uint64_t bits = FilterBits(spec.filter, first + i, std::min<size_t>(64, n - i)); bits; bits &= bits - 1) {
+      offer(i + CountTrailingZeros(bits));
     }
   }
 }
@@ -224,7 +289,9 @@ void ScanShard(const SearchSpec &spec, size_t begin, size_t end, std::vector<Sel
               static_cast<const char *>(spec.rows) + first * row_bytes, spec.dim, n, scores.get());
     for (size_t j = 0; j < spec.nq; j++) {
       const uint32_t *raw = scores.get() + j * n;
-      if (filtered) {
+      if (spec.affine) {
+        OfferAffine(spec, j, raw, n, first, filtered, &(*sel)[j]);
+      } else if (filtered) {
         OfferFiltered(spec.elem, raw, n, first, spec.filter, &(*sel)[j]);
       } else {
         OfferBlock(spec.elem, raw, n, first, &(*sel)[j]);
@@ -338,7 +405,7 @@ struct Sharding {
 };
 
 Sharding ChooseShards(const SearchSpec &spec, size_t threads, size_t pass_queries) {
-  constexpr size_t kMaxExtraHits = size_t{1} << 20;  // 12 MiB of Hit
+  constexpr size_t kMaxExtraHits = size_t{1} << 20;  // 16 MiB of Hit
   const size_t one = std::min(spec.k, spec.nrows);
   const size_t allowed = std::max(2 * one * pass_queries, kMaxExtraHits);
   for (;;) {
@@ -382,6 +449,7 @@ SearchStatus Search(const SearchSpec &spec, ThreadPool &pool, std::vector<std::v
       SearchSpec pass = spec;
       pass.queries = static_cast<const char *>(spec.queries) + first * query_bytes;
       pass.nq = std::min(kPassQueries, spec.nq - first);
+      if (spec.affine_score.query_factor) pass.affine_score.query_factor = spec.affine_score.query_factor + first;
       if (reinterpret_cast<uintptr_t>(pass.queries) % 64 != 0) {
         aligned_queries.resize(pass.nq * query_bytes + 63);
         char *to = reinterpret_cast<char *>(

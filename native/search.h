@@ -30,12 +30,28 @@ float DotF32(const KernelSet &k, const float *a, const float *b, size_t n);
 void ScoreRows(const KernelSet &k, Elem elem, const void *queries, size_t nq, const void *rows,
                size_t dim, size_t n, void *out);
 
-// One result: `key` orders scores as integers (float32 scores mapped so that every NaN sorts
-// below -Infinity and -0 equals +0); `raw` is the score's own bits.
+// One result: `key` orders scores as integers (float scores mapped so that every NaN sorts below
+// -Infinity and -0 equals +0); `raw` is the score's own bits (int32 or float32), or, for an
+// affine search, unused: its score is the double DoubleOfKey(key).
 struct Hit {
-  int32_t key;
+  int64_t key;
   uint32_t index;
   uint32_t raw;
+};
+
+// The order of doubles as int64 keys (NaN below every number, -0 equal to +0), and back.
+int64_t KeyOfDouble(double value);
+double DoubleOfKey(int64_t key);
+
+// A per-row affine score: rows rank by query_factor[j] * factor[i] * dot + offset[i], computed in
+// double (exact for int8 dots, integer factors and offsets below 2^53). Each array may be null
+// (factor 1, offset 0, query factor 1); factor and offset hold nrows values, float32 or float64.
+struct Affine {
+  const void *factor = nullptr;
+  bool factor_f64 = false;
+  const void *offset = nullptr;
+  bool offset_f64 = false;
+  const double *query_factor = nullptr;  // nq values
 };
 
 struct SearchSpec {
@@ -49,6 +65,8 @@ struct SearchSpec {
   size_t k;
   const uint8_t *filter;  // bit (i & 7) of byte (i >> 3) set: row i is eligible; null: all are
   size_t threads;         // shards; 0: chosen from the work size
+  bool affine = false;    // rank by the affine score of `affine` (results: DoubleOfKey)
+  Affine affine_score;
 };
 
 enum class SearchStatus { kOk, kOutOfMemory };

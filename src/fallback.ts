@@ -67,6 +67,13 @@ function better(sa: number, ia: number, sb: number, ib: number): boolean {
  * Top-k of one query over the eligible rows, best first; the same results as the native search
  * (same scores: they come from the dots above).
  */
+/** An affine score (index.ts, AffineScore) for one query. */
+export interface Affine {
+  factor: Float32Array | Float64Array | undefined;
+  offset: Float32Array | Float64Array | undefined;
+  queryFactor: number;
+}
+
 export function topK(
   q: Int8Array | Float32Array,
   qOffset: number,
@@ -75,7 +82,8 @@ export function topK(
   nrows: number,
   k: number,
   filter: Uint8Array | undefined,
-): { indices: Uint32Array; scores: Int32Array | Float32Array } {
+  affine?: Affine,
+): { indices: Uint32Array; scores: Int32Array | Float32Array | Float64Array } {
   const int8 = tagOf(q) === 'Int8Array';
   const score = new (int8 ? Int32Array : Float32Array)(1);
   // A binary heap with the worst kept hit at the root; rows arrive in index order, so a score
@@ -105,7 +113,11 @@ export function topK(
     score[0] = int8
       ? dotI8(q as Int8Array, qOffset, m as Int8Array, row * dim, dim)
       : dotF32(q as Float32Array, qOffset, m as Float32Array, row * dim, dim);
-    const s = score[0]!;
+    // The affine score is computed as the native search computes it: (queryFactor * factor) *
+    // score + offset, in double, from the score rounded as dots() rounds it.
+    const s = affine
+      ? affine.queryFactor * (affine.factor ? affine.factor[row]! : 1) * score[0]! + (affine.offset ? affine.offset[row]! : 0)
+      : score[0]!;
     if (heapScore.length < k) {
       heapScore.push(s);
       heapIndex.push(row);
@@ -123,10 +135,11 @@ export function topK(
   }
   const order = heapScore.map((_, i) => i).sort((a, b) => (better(heapScore[a]!, heapIndex[a]!, heapScore[b]!, heapIndex[b]!) ? -1 : 1));
   const indices = new Uint32Array(order.length);
-  const scores = new (int8 ? Int32Array : Float32Array)(order.length);
+  const scores = new (affine ? Float64Array : int8 ? Int32Array : Float32Array)(order.length);
   order.forEach((h, i) => {
     indices[i] = heapIndex[h]!;
-    scores[i] = heapScore[h]!;
+    // -0 and +0 are one score (native keys cannot tell them apart): report +0.
+    scores[i] = heapScore[h] === 0 ? 0 : heapScore[h]!;
   });
   return { indices, scores };
 }

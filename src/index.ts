@@ -13,8 +13,10 @@ import {
   readOptions,
   rows,
   sameType,
+  SEARCH_OPTIONS,
   searchOptions,
   searchRows,
+  type SearchOptionsChecked,
   vector,
   type Arg,
   type Vector,
@@ -182,10 +184,13 @@ export function dots(query: Vector, matrix: Vector, out?: Int32Array | Float32Ar
 }
 
 /** The k best rows of a search, best first. */
-export interface TopKResult<S extends Int32Array | Float32Array = Int32Array | Float32Array> {
+export interface TopKResult<S extends Int32Array | Float32Array | Float64Array = Int32Array | Float32Array | Float64Array> {
   /** Row indices into the matrix. */
   indices: Uint32Array;
-  /** Their scores (dot products), as dots() computes them. */
+  /**
+   * Their scores: the dot products as dots() computes them, or, with an affine score (rowFactor,
+   * rowOffset, queryFactor), those values as a Float64Array.
+   */
   scores: S;
 }
 
@@ -207,6 +212,26 @@ export interface TopKBatchOptions extends TopKOptions {
   dim: number;
 }
 
+/**
+ * Rank rows by an affine function of their dot product with the query, computed in double
+ * precision in native code: `queryFactor * rowFactor[i] * dot + rowOffset[i]` (a missing option
+ * counts as 1, 1 or 0). One mechanism serves per-row scales (int8 rows quantized with a scale each:
+ * rowFactor = the scales) and squared L2 distance (|q - x|^2 = |q|^2 + |x|^2 - 2 q.x: rank by
+ * queryFactor 2, rowOffset -|x|^2, exact for int8 rows with integer norms). Scores come back as
+ * a Float64Array of those values; ties still rank the lower index first.
+ */
+export interface AffineScore {
+  /** One factor per row (rows of the matrix). */
+  rowFactor?: Float32Array | Float64Array;
+  /** One offset per row. */
+  rowOffset?: Float32Array | Float64Array;
+  /** The query's factor: a number, or one per query (a Float64Array) for a batch. */
+  queryFactor?: number | Float64Array;
+}
+
+/** Search options that include an affine score: at least one of its three options. */
+export type AffineOptions = AffineScore & ({ rowFactor: Float32Array | Float64Array } | { rowOffset: Float32Array | Float64Array } | { queryFactor: number | Float64Array });
+
 type Search = {
   fn: string;
   q: Arg;
@@ -215,23 +240,20 @@ type Search = {
   nq: number;
   nrows: number;
   k: number;
-  threads: number;
-  filter: Uint8Array | undefined;
-};
+} & SearchOptionsChecked;
 
 function checkSearch(fn: string, query: unknown, matrix: unknown, k: unknown, options: unknown): Search {
-  options = readOptions(options, ['threads', 'filter']);
+  options = readOptions(options, SEARCH_OPTIONS);
   const q = vector(fn, 'query', query);
   const m = sameType(fn, 'matrix', matrix, q, 'query');
   const nrows = rows(fn, q, m);
   searchRows(fn, nrows);
   const kk = positiveInteger(fn, 'k', k);
-  const { threads, filter } = searchOptions(fn, options, nrows);
-  return { fn, q, m, dim: q.length, nq: 1, nrows, k: kk, threads, filter };
+  return { fn, q, m, dim: q.length, nq: 1, nrows, k: kk, ...searchOptions(fn, options, nrows, 1) };
 }
 
 function checkBatch(fn: string, queries: unknown, matrix: unknown, k: unknown, options: unknown): Search {
-  options = readOptions(options, ['dim', 'threads', 'filter']);
+  options = readOptions(options, ['dim', ...SEARCH_OPTIONS]);
   const q = vector(fn, 'queries', queries);
   const m = sameType(fn, 'matrix', matrix, q, 'queries');
   const kk = positiveInteger(fn, 'k', k);
@@ -244,29 +266,37 @@ function checkBatch(fn: string, queries: unknown, matrix: unknown, k: unknown, o
   const nrows = m.length / dim;
   const nq = q.length / dim;
   searchRows(fn, nrows);
-  const { threads, filter } = searchOptions(fn, options, nrows, true);
+  const checked = searchOptions(fn, options, nrows, nq, true);
   if (nq > MAX_QUERIES) {
     throw new RangeError(`${fn}: ${nq} queries exceed the limit of ${MAX_QUERIES} per call; split the batch`);
   }
   if (nq * Math.min(kk, nrows) > MAX_RESULTS) {
     throw new RangeError(`${fn}: ${nq} queries x min(k, rows) ${Math.min(kk, nrows)} results exceed the limit of ${MAX_RESULTS}`);
   }
-  return { fn, q, m, dim, nq, nrows, k: kk, threads, filter };
+  return { fn, q, m, dim, nq, nrows, k: kk, ...checked };
 }
 
 function searchJs(s: Search): TopKResult[] {
   const results: TopKResult[] = [];
-  for (let j = 0; j < s.nq; j++) results.push(fallback.topK(s.q.view, j * s.dim, s.m.view, s.dim, s.nrows, s.k, s.filter));
+  for (let j = 0; j < s.nq; j++) {
+    results.push(fallback.topK(s.q.view, j * s.dim, s.m.view, s.dim, s.nrows, s.k, s.filter, affineOf(s, j)));
+  }
   return results;
 }
 
 /** The native search, its out-of-memory error restated for the caller. */
 function searchNative(binding: Binding, s: Search): TopKResult[] {
   try {
-    return binding.search(s.q.view, s.m.view, s.dim, s.k, s.threads, s.filter);
+    return binding.search(s.q.view, s.m.view, s.dim, s.k, s.threads, s.filter, s.rowFactor, s.rowOffset, s.queryFactor);
   } catch (err) {
     throw restate(s, err);
   }
+}
+
+/** The affine score of query j for the js tier, or undefined without one. */
+function affineOf(s: Search, j: number): fallback.Affine | undefined {
+  if (!s.rowFactor && !s.rowOffset && !s.queryFactor) return undefined;
+  return { factor: s.rowFactor, offset: s.rowOffset, queryFactor: s.queryFactor ? s.queryFactor[j]! : 1 };
 }
 
 function restate(s: Search, err: unknown): unknown {
@@ -283,8 +313,9 @@ function restate(s: Search, err: unknown): unknown {
  * above a number. Returns min(k, eligible rows) results. One call into native code however many
  * rows: rows are scored in cache-sized blocks by the active kernels, on `options.threads` shards.
  */
-export function topK(query: Int8Array, matrix: Int8Array, k: number, options?: TopKOptions): TopKResult<Int32Array>;
-export function topK(query: Float32Array, matrix: Float32Array, k: number, options?: TopKOptions): TopKResult<Float32Array>;
+export function topK(query: Vector, matrix: Vector, k: number, options: TopKOptions & AffineOptions): TopKResult<Float64Array>;
+export function topK(query: Int8Array, matrix: Int8Array, k: number, options?: TopKOptions & AffineScore): TopKResult<Int32Array>;
+export function topK(query: Float32Array, matrix: Float32Array, k: number, options?: TopKOptions & AffineScore): TopKResult<Float32Array>;
 export function topK(query: Vector, matrix: Vector, k: number, options?: TopKOptions): TopKResult {
   const s = checkSearch('topK', query, matrix, k, options);
   if (!active) return searchJs(s)[0]!;
@@ -299,8 +330,9 @@ export function topK(query: Vector, matrix: Vector, k: number, options?: TopKOpt
  * transferred before the promise settles, the promise rejects with a TypeError; the receiver of
  * a buffer transferred meanwhile must keep it until then.
  */
-export function topKAsync(query: Int8Array, matrix: Int8Array, k: number, options?: TopKOptions): Promise<TopKResult<Int32Array>>;
-export function topKAsync(query: Float32Array, matrix: Float32Array, k: number, options?: TopKOptions): Promise<TopKResult<Float32Array>>;
+export function topKAsync(query: Vector, matrix: Vector, k: number, options: TopKOptions & AffineOptions): Promise<TopKResult<Float64Array>>;
+export function topKAsync(query: Int8Array, matrix: Int8Array, k: number, options?: TopKOptions & AffineScore): Promise<TopKResult<Int32Array>>;
+export function topKAsync(query: Float32Array, matrix: Float32Array, k: number, options?: TopKOptions & AffineScore): Promise<TopKResult<Float32Array>>;
 export async function topKAsync(query: Vector, matrix: Vector, k: number, options?: TopKOptions): Promise<TopKResult> {
   return (await searchAsync(checkSearch('topKAsync', query, matrix, k, options)))[0]!;
 }
@@ -308,11 +340,14 @@ export async function topKAsync(query: Vector, matrix: Vector, k: number, option
 /** The searches of topKAsync and topKBatchAsync, checked: off the event loop where native. */
 async function searchAsync(s: Search): Promise<TopKResult[]> {
   pinMatrix(s.fn, 'matrix', s.m.view);
+  // The per-row factors and offsets are read in place too.
+  if (s.rowFactor) pinMatrix(s.fn, 'options.rowFactor', s.rowFactor);
+  if (s.rowOffset) pinMatrix(s.fn, 'options.rowOffset', s.rowOffset);
   if (!active) return searchJs(s);
   const bytes = byteLengthOf(s.m.view);
   let results: TopKResult[];
   try {
-    results = await active.searchAsync(s.q.view, s.m.view, s.dim, s.k, s.threads, s.filter);
+    results = await active.searchAsync(s.q.view, s.m.view, s.dim, s.k, s.threads, s.filter, s.rowFactor, s.rowOffset, s.queryFactor);
   } catch (err) {
     throw restate(s, err);
   }
@@ -331,8 +366,9 @@ async function searchAsync(s: Search): Promise<TopKResult[]> {
  * block of rows is read from memory once and scored against up to 8 queries held in registers,
  * so a batch costs far less than Q separate searches.
  */
-export function topKBatch(queries: Int8Array, matrix: Int8Array, k: number, options: TopKBatchOptions): TopKResult<Int32Array>[];
-export function topKBatch(queries: Float32Array, matrix: Float32Array, k: number, options: TopKBatchOptions): TopKResult<Float32Array>[];
+export function topKBatch(queries: Vector, matrix: Vector, k: number, options: TopKBatchOptions & AffineOptions): TopKResult<Float64Array>[];
+export function topKBatch(queries: Int8Array, matrix: Int8Array, k: number, options: TopKBatchOptions & AffineScore): TopKResult<Int32Array>[];
+export function topKBatch(queries: Float32Array, matrix: Float32Array, k: number, options: TopKBatchOptions & AffineScore): TopKResult<Float32Array>[];
 export function topKBatch(queries: Vector, matrix: Vector, k: number, options: TopKBatchOptions): TopKResult[] {
   const s = checkBatch('topKBatch', queries, matrix, k, options);
   if (s.nq === 0) return [];
@@ -345,8 +381,9 @@ export function topKBatch(queries: Vector, matrix: Vector, k: number, options: T
  * topKAsync is to topK: invalid arguments reject the promise, the queries and the filter are
  * copied when the call is made, and the matrix is read in place under the same rules.
  */
-export function topKBatchAsync(queries: Int8Array, matrix: Int8Array, k: number, options: TopKBatchOptions): Promise<TopKResult<Int32Array>[]>;
-export function topKBatchAsync(queries: Float32Array, matrix: Float32Array, k: number, options: TopKBatchOptions): Promise<TopKResult<Float32Array>[]>;
+export function topKBatchAsync(queries: Vector, matrix: Vector, k: number, options: TopKBatchOptions & AffineOptions): Promise<TopKResult<Float64Array>[]>;
+export function topKBatchAsync(queries: Int8Array, matrix: Int8Array, k: number, options: TopKBatchOptions & AffineScore): Promise<TopKResult<Int32Array>[]>;
+export function topKBatchAsync(queries: Float32Array, matrix: Float32Array, k: number, options: TopKBatchOptions & AffineScore): Promise<TopKResult<Float32Array>[]>;
 export async function topKBatchAsync(queries: Vector, matrix: Vector, k: number, options: TopKBatchOptions): Promise<TopKResult[]> {
   const s = checkBatch('topKBatchAsync', queries, matrix, k, options);
   if (s.nq === 0) return [];

@@ -15,8 +15,10 @@ export interface NativeInfo {
 
 export interface RawResult {
   indices: Uint32Array;
-  scores: Int32Array | Float32Array;
+  scores: Int32Array | Float32Array | Float64Array;
 }
+
+type RowValues = Float32Array | Float64Array | undefined;
 
 /** The binding's own functions; arguments arrive validated (see validate.ts). */
 export interface Binding {
@@ -31,6 +33,9 @@ export interface Binding {
     k: number,
     threads: number,
     filter: Uint8Array | undefined,
+    rowFactor?: RowValues,
+    rowOffset?: RowValues,
+    queryFactor?: Float64Array,
   ): RawResult[];
   searchAsync<T extends Int8Array | Float32Array>(
     queries: T,
@@ -39,6 +44,9 @@ export interface Binding {
     k: number,
     threads: number,
     filter: Uint8Array | undefined,
+    rowFactor?: RowValues,
+    rowOffset?: RowValues,
+    queryFactor?: Float64Array,
   ): Promise<RawResult[]>;
   info(): NativeInfo;
   setCap(tier: string): string;

@@ -190,7 +190,7 @@ function overlaps(a: unknown, b: unknown): boolean {
  * throws a DataCloneError (Node.js 21 and later, where the mark makes the buffer non-detachable
  * everywhere), or copies it instead of moving it (Node.js 20).
  */
-export function pinMatrix(fn: string, name: string, value: Vector): void {
+export function pinMatrix(fn: string, name: string, value: ArrayBufferView): void {
   const buffer = bufferOf(value);
   if (types.isSharedArrayBuffer(buffer)) return;
   if (resizableOf(buffer)) {
@@ -216,9 +216,31 @@ export function positiveInteger(fn: string, name: string, value: unknown, max = 
 /** Most threads one search may ask for; more shards than cores only add overhead. */
 export const MAX_THREADS = 1024;
 
+export type RowValues = Float32Array | Float64Array;
+
 export interface SearchOptionsChecked {
   threads: number; // 0: chosen from the work size
   filter: Uint8Array | undefined;
+  /** The affine score, when any of its options is given (else all three undefined). */
+  rowFactor: RowValues | undefined;
+  rowOffset: RowValues | undefined;
+  queryFactor: Float64Array | undefined; // one per query
+}
+
+/** The options every search reads; a batch also reads dim. */
+export const SEARCH_OPTIONS = ['threads', 'filter', 'rowFactor', 'rowOffset', 'queryFactor'] as const;
+
+function rowValues(fn: string, name: string, value: unknown, nrows: number): RowValues {
+  const tag = tagOf(value);
+  if (tag !== 'Float32Array' && tag !== 'Float64Array') {
+    throw new TypeError(`${fn}: expected ${name} to be a Float32Array or a Float64Array (one value per row), received ${describe(value)}`);
+  }
+  const length = lengthOf(value);
+  checkAttached(fn, name, value, length);
+  if (length !== nrows) {
+    throw new RangeError(`${fn}: expected ${name} to have length ${nrows} (one value per row), received length ${length}`);
+  }
+  return value as RowValues;
 }
 
 /**
@@ -232,14 +254,34 @@ export function readOptions(options: unknown, keys: readonly string[]): unknown 
   return values;
 }
 
-/** options.threads and options.filter of topK, topKAsync and topKBatch. */
-export function searchOptions(fn: string, options: unknown, nrows: number, required = false): SearchOptionsChecked {
-  if (options === undefined && !required) return { threads: 0, filter: undefined };
+/** The options of topK, topKAsync, topKBatch and topKBatchAsync: threads, filter, the affine score. */
+export function searchOptions(fn: string, options: unknown, nrows: number, nq: number, required = false): SearchOptionsChecked {
+  const checked: SearchOptionsChecked = { threads: 0, filter: undefined, rowFactor: undefined, rowOffset: undefined, queryFactor: undefined };
+  if (options === undefined && !required) return checked;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError(`${fn}: expected options to be an object, received ${describe(options)}`);
   }
-  const { threads, filter } = options as { threads?: unknown; filter?: unknown };
-  const checked: SearchOptionsChecked = { threads: 0, filter: undefined };
+  const { threads, filter, rowFactor, rowOffset, queryFactor } = options as Record<string, unknown>;
+  if (rowFactor !== undefined && rowFactor !== null) checked.rowFactor = rowValues(fn, 'options.rowFactor', rowFactor, nrows);
+  if (rowOffset !== undefined && rowOffset !== null) checked.rowOffset = rowValues(fn, 'options.rowOffset', rowOffset, nrows);
+  if (queryFactor !== undefined && queryFactor !== null) {
+    if (typeof queryFactor === 'number') {
+      if (!Number.isFinite(queryFactor)) {
+        throw new RangeError(`${fn}: expected options.queryFactor to be a finite number, received ${String(queryFactor)}`);
+      }
+      checked.queryFactor = new Float64Array(nq).fill(queryFactor);
+    } else if (tagOf(queryFactor) === 'Float64Array') {
+      const length = lengthOf(queryFactor);
+      checkAttached(fn, 'options.queryFactor', queryFactor, length);
+      if (length !== nq) {
+        throw new RangeError(`${fn}: expected options.queryFactor to have length ${nq} (one value per query), received length ${length}`);
+      }
+      // Copied: it is small, and a caller's later change must not reach a search under way.
+      checked.queryFactor = new Float64Array(queryFactor as Float64Array);
+    } else {
+      throw new TypeError(`${fn}: expected options.queryFactor to be a number or a Float64Array (one value per query), received ${describe(queryFactor)}`);
+    }
+  }
   if (threads !== undefined) checked.threads = positiveInteger(fn, 'options.threads', threads, MAX_THREADS);
   if (filter !== undefined && filter !== null) {
     if (tagOf(filter) !== 'Uint8Array') {

@@ -187,9 +187,10 @@ describe('large k', () => {
     };
     const one = peak(1);
     const many = peak(64);
-    // One thread's hits alone are 12 MiB (2^20 x 12 bytes); allow twice that, where 64 threads
-    // took some 750 MiB more.
-    expect(many - one).toBeLessThan(32 * 2 ** 20);
+    // One thread's hits alone are 16 MiB (2^20 x 16 bytes); the shards may hold twice one
+    // thread's, and their merge as much again: allow three times that, where 64 threads took
+    // some 750 MiB more.
+    expect(many - one).toBeLessThan(48 * 2 ** 20);
   });
 });
 

@@ -37,6 +37,13 @@ const single: Case[] = [
   ['empty query', [new Int8Array(0), m, 3], RangeError, /expected a non-empty query/],
   ['plain array query', [[1, 2, 3, 4], m, 3], TypeError, /^FN: expected query to be an Int8Array or Float32Array, received an Array\(4\)$/],
   ['null matrix', [q, null, 3], TypeError, /expected matrix .*received null/],
+  ['rowFactor of the wrong type', [q, m, 3, { rowFactor: new Int32Array(20) }], TypeError,
+    /^FN: expected options.rowFactor to be a Float32Array or a Float64Array \(one value per row\), received Int32Array\(20\)$/],
+  ['rowOffset of the wrong length', [q, m, 3, { rowOffset: new Float64Array(19) }], RangeError,
+    /^FN: expected options.rowOffset to have length 20 \(one value per row\), received length 19$/],
+  ['queryFactor NaN', [q, m, 3, { queryFactor: NaN }], RangeError, /^FN: expected options.queryFactor to be a finite number, received NaN$/],
+  ["queryFactor '2'", [q, m, 3, { queryFactor: '2' }], TypeError,
+    /^FN: expected options.queryFactor to be a number or a Float64Array \(one value per query\), received string "2"$/],
 ];
 
 const batch: Case[] = [
@@ -53,6 +60,8 @@ const batch: Case[] = [
   ['type mix', [f, m, 3, { dim: 4 }], TypeError, /^topKBatch: expected matrix to be a Float32Array like queries, received Int8Array\(80\)$/],
   ['filter of the wrong length', [q, m, 3, { dim: 4, filter: new Uint8Array(1) }], RangeError, /topKBatch: expected options.filter to have 3 bytes/],
   ['threads of 0', [q, m, 3, { dim: 4, threads: 0 }], RangeError, /topKBatch: expected options.threads/],
+  ['queryFactor for another number of queries', [new Int8Array(8), m, 3, { dim: 4, queryFactor: new Float64Array(3) }], RangeError,
+    /^topKBatch: expected options.queryFactor to have length 2 \(one value per query\), received length 3$/],
   ['too many queries', [new Int8Array(2 ** 20 + 1), new Int8Array(4), 1, { dim: 1 }], RangeError,
     /^topKBatch: 1048577 queries exceed the limit of 1048576 per call; split the batch$/],
   ['too many results', [new Int8Array(4 * 3000), new Int8Array(4 * 50000), 50000, { dim: 4 }], RangeError,

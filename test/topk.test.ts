@@ -30,7 +30,7 @@ function randomInt8(n: number): Int8Array {
   return randomFillSync(new Int8Array(n));
 }
 
-function plain(r: { indices: Uint32Array; scores: Int32Array | Float32Array }) {
+function plain(r: { indices: Uint32Array; scores: Int32Array | Float32Array | Float64Array }) {
   return { indices: Array.from(r.indices), scores: Array.from(r.scores) };
 }
 
@@ -348,6 +348,98 @@ describe('int8 topK on both sides of info().cacheResidentBytes', () => {
       const view = m.subarray(0, rows * dim);
       const want = reference(q, view, 10);
       for (const threads of [1, 2]) expect(plain(topK(q, view, 10, { threads }))).toEqual(want);
+    }
+  });
+});
+
+// The affine score: rows rank by queryFactor * rowFactor[i] * dot + rowOffset[i] in double, the
+// same on every tier, for any thread count; -0 reported as +0; NaN below every number.
+describe('topK with an affine score (rowFactor, rowOffset, queryFactor)', () => {
+  function affineReference(dots: ArrayLike<number>, k: number, qf: number, f?: ArrayLike<number>, o?: ArrayLike<number>, filter?: Uint8Array) {
+    const v = Array.from(dots, (d, i) => qf * (f ? f[i]! : 1) * d + (o ? o[i]! : 0));
+    const rows = [...v.keys()].filter((i) => !filter || (filter[i >> 3]! >> (i & 7)) & 1);
+    rows.sort((a, b) => {
+      const [na, nb] = [Number.isNaN(v[a]!), Number.isNaN(v[b]!)];
+      if (na !== nb) return na ? 1 : -1;
+      if (!na && v[a] !== v[b]) return v[b]! - v[a]!;
+      return a - b;
+    });
+    const top = rows.slice(0, k);
+    return { indices: top, scores: top.map((i) => (v[i] === 0 ? 0 : v[i]!)) };
+  }
+
+  for (const tier of supported) {
+    it(`matches the reference on ${tier}, int8 and float32, with every combination of options`, async () => {
+      useKernel(tier);
+      const r = rng(77);
+      const dim = 37;
+      const rows = 2000;
+      for (const Type of [Int8Array, Float32Array]) {
+        const value = Type === Int8Array ? () => Math.floor(r() * 256) - 128 : () => r() * 2 - 1;
+        const make = (n: number) => (Type === Int8Array ? Int8Array.from({ length: n }, value) : Float32Array.from({ length: n }, value));
+        const m = make(rows * dim);
+        const q = make(3 * dim);
+        // Ties: the rows 10..19 repeat row 5 and share its factor and offset.
+        for (let i = 10; i < 20; i++) m.copyWithin(i * dim, 5 * dim, 6 * dim);
+        const f32 = Float32Array.from({ length: rows }, (_, i) => (i >= 10 && i < 20 ? 0.5 : r() * 2));
+        const f64 = Float64Array.from(f32);
+        const o64 = Float64Array.from({ length: rows }, (_, i) => (i >= 10 && i < 20 ? -3 : Math.round(r() * 100 - 50)));
+        o64[7] = NaN;
+        const o32 = Float32Array.from(o64);
+        const filter = Uint8Array.from({ length: Math.ceil(rows / 8) }, () => Math.floor(r() * 256));
+        const query = (j: number) => q.subarray(j * dim, (j + 1) * dim) as Int8Array;
+        for (const [name, opts] of [
+          ['rowFactor f32', { rowFactor: f32 }],
+          ['rowFactor f64, rowOffset f64', { rowFactor: f64, rowOffset: o64 }],
+          ['rowOffset f32, queryFactor -2', { rowOffset: o32, queryFactor: -2 }],
+          ['all three, filtered', { rowFactor: f32, rowOffset: o64, queryFactor: 0.25, filter }],
+        ] as const) {
+          const o = opts as { rowFactor?: Float32Array | Float64Array; rowOffset?: Float32Array | Float64Array; queryFactor?: number; filter?: Uint8Array };
+          const want = affineReference(dots(query(0), m as Int8Array), 25, o.queryFactor ?? 1, o.rowFactor, o.rowOffset, o.filter);
+          for (const threads of [1, 2, 7]) {
+            const got = topK(query(0), m as Int8Array, 25, { ...opts, threads });
+            expect(got.scores, name).toBeInstanceOf(Float64Array);
+            expect(plain(got), `${Type.name} ${name} threads=${threads}`).toEqual(want);
+          }
+          expect(plain(await topKAsync(query(0), m as Int8Array, 25, opts)), `${name} async`).toEqual(want);
+          // A batch with a factor per query.
+          const qfs = new Float64Array([o.queryFactor ?? 1, 3, -0.5]);
+          const batch = topKBatch(q as Int8Array, m as Int8Array, 25, { ...opts, queryFactor: qfs, dim });
+          for (let j = 0; j < 3; j++) {
+            expect(plain(batch[j]!), `${name} batch query ${j}`).toEqual(
+              affineReference(dots(query(j), m as Int8Array), 25, qfs[j]!, o.rowFactor, o.rowOffset, o.filter),
+            );
+          }
+        }
+      }
+    });
+  }
+
+  it('ranks squared L2 distances exactly for int8 rows with integer norms, where float32 could not', () => {
+    // |q - x|^2 = |q|^2 + |x|^2 - 2 q.x: rank by 2 q.x - |x|^2. At dim 4096 of extreme values the
+    // terms pass 2^24, past float32's integers; in double they are exact, and so is the order.
+    const dim = 4096;
+    const rows = 64;
+    const r = rng(5);
+    const m = Int8Array.from({ length: rows * dim }, () => (r() < 0.5 ? -128 : 127));
+    const q = Int8Array.from({ length: dim }, () => (r() < 0.5 ? -128 : 127));
+    // Row 1 differs from row 0 in one element: their distances to q differ by a little.
+    m.copyWithin(dim, 0, dim);
+    m[dim + 3] = m[3] === 127 ? 126 : -127;
+    const norms = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) for (let t = 0; t < dim; t++) norms[i]! += m[i * dim + t]! ** 2;
+    const exact = (i: number) => {
+      let d = 0;
+      for (let t = 0; t < dim; t++) d += (q[t]! - m[i * dim + t]!) ** 2;
+      return d;
+    };
+    const want = [...Array(rows).keys()].sort((a, b) => exact(a) - exact(b) || a - b);
+    const qq = q.reduce((s, x) => s + x * x, 0);
+    for (const tier of supported) {
+      useKernel(tier);
+      const got = topK(q, m, rows, { queryFactor: 2, rowOffset: norms.map((n) => -n) });
+      expect(Array.from(got.indices), tier).toEqual(want);
+      expect(Array.from(got.scores, (s) => qq - s), tier).toEqual(want.map(exact));
     }
   });
 });
