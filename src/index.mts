@@ -2,6 +2,51 @@
 // loaded binary are shared however the package is imported.
 import simdot from './index.js';
 
-export type { Info, Operation, Tier, TopKBatchOptions, TopKOptions, TopKResult } from './index.js';
-export const { TIERS, dot, dots, info, topK, topKAsync, topKBatch, topKBatchAsync, useKernel } = simdot;
+export type {
+  AffineOptions,
+  AffineScore,
+  ElementType,
+  FileError,
+  IndexLoadOptions,
+  IndexMemoryUsage,
+  IndexOptions,
+  IndexSearchOptions,
+  IndexSearchResult,
+  Info,
+  Metric,
+  NpyArray,
+  NpyReader,
+  Operation,
+  Precision,
+  QuantizeOptions,
+  Quantized,
+  SharedIndex,
+  StoreArray,
+  StoreArrayInfo,
+  Tier,
+  TopKBatchOptions,
+  TopKOptions,
+  TopKResult,
+} from './index.js';
+export const {
+  TIERS,
+  dot,
+  dots,
+  info,
+  topK,
+  topKAsync,
+  topKBatch,
+  topKBatchAsync,
+  useKernel,
+  normalize,
+  quantize,
+  dequantize,
+  Index,
+  openStore,
+  writeStore,
+  StoreReader,
+  openNpy,
+  readNpy,
+  writeNpy,
+} = simdot;
 export default simdot;

@@ -389,3 +389,18 @@ export async function topKBatchAsync(queries: Vector, matrix: Vector, k: number,
   if (s.nq === 0) return [];
   return searchAsync(s);
 }
+
+export { dequantize, normalize, quantize, type QuantizeOptions, type Quantized } from './quantize.js';
+export {
+  Index,
+  type IndexMemoryUsage,
+  type IndexOptions,
+  type IndexSearchOptions,
+  type IndexSearchResult,
+  type Metric,
+  type Precision,
+  type SharedIndex,
+} from './vector-index.js';
+export { type IndexLoadOptions } from './vector-index.js';
+export { openStore, writeStore, StoreReader, type ElementType, type FileError, type StoreArray, type StoreArrayInfo } from './store.js';
+export { openNpy, readNpy, writeNpy, type NpyArray, type NpyReader } from './npy.js';

@@ -94,6 +94,8 @@ describe('ES module entry', () => {
       ],
       { encoding: 'utf8' },
     );
-    expect(out.trim()).toBe('scalar TIERS,dot,dots,info,topK,topKAsync,topKBatch,topKBatchAsync,useKernel 6');
+    expect(out.trim()).toBe(
+      'scalar Index,StoreReader,TIERS,dequantize,dot,dots,info,normalize,openNpy,openStore,quantize,readNpy,topK,topKAsync,topKBatch,topKBatchAsync,useKernel,writeNpy,writeStore 6',
+    );
   });
 });

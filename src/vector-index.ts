@@ -1,0 +1,855 @@
+// Index: an exact in-memory vector index over the public search functions. Float embeddings go
+// in; rows are kept as float32, or as int8 codes with a scale per row, on SharedArrayBuffers;
+// searches run natively and come back as similarities (or distances) under the user's keys.
+//
+// Layout. Rows live in chunks of at most CHUNK_BYTES of row data, each a growable
+// SharedArrayBuffer that grows as rows are added and never moves or shrinks, so a search in
+// flight (topKAsync, another worker) always reads valid memory. Beside the rows, per chunk, on
+// SharedArrayBuffers too: the keys (float64), a live bitset (a removed row's bit is cleared; rows
+// are never moved, so a removal is one bit), and, as the metric and precision need them, the
+// row scales (int8: float32, one per row) and the negated squared norms (l2: float64, one per
+// row, the offsets of the native affine score as they are).
+// Searching is one native call per chunk (a chunk is up to 1 GiB: one or two for a million
+// 1536-d rows), merged by score, ties by the lower row.
+//
+// int8 rows are quantized with a scale per row (the row's largest magnitude maps to 127), and
+// ranked by the affine score s_q * s_i * dot(codes) (rowFactor = the row scales, queryFactor = the
+// query's scale) in native code: ranking by the raw integer dot product would weigh rows by
+// their scales. See the README for the measurements behind this choice.
+// index.ts imports this module for its exports; the search functions are looked up on `api`
+// when a search runs, long after both modules have loaded.
+import * as api from './index.js';
+import { code, maxAbsScale, normalizeRow } from './quantize.js';
+import { openStore, writeStore, type StoreArray, type StoreReader } from './store.js';
+import { bufferOf, byteOffsetOf, describe, lengthOf, positiveInteger, readOptions, tagOf, MAX_THREADS } from './validate.js';
+
+export type Metric = 'cosine' | 'dot' | 'l2';
+export type Precision = 'float32' | 'int8';
+
+export interface IndexOptions {
+  /** Elements per vector. */
+  dim: number;
+  /** 'cosine' (vectors are L2-normalized on the way in; the default), 'dot', or 'l2' (squared Euclidean distance). */
+  metric?: Metric;
+  /** 'int8' (1 byte per element, the default) or 'float32' (4 bytes, exact). */
+  precision?: Precision;
+  /**
+   * int8 only: also keep the float32 vectors (4 bytes per element more), so that rescoring is
+   * exact. Default false.
+   */
+  keepOriginals?: boolean;
+  /**
+   * Rows per storage chunk, a multiple of 64 (default: as many as fit in 1 GiB of row data). A
+   * search makes one native call per chunk; smaller chunks only add calls.
+   */
+  chunkRows?: number;
+}
+
+export interface IndexSearchOptions {
+  /** Threads for each native search; default chosen from the work size. Results never depend on it. */
+  threads?: number;
+  /** Only rows with these keys are eligible. */
+  filter?: Iterable<number>;
+  /**
+   * int8 only: take the `rescore * k` best rows by their int8 scores, score them again in float
+   * (against the float32 originals when the index keeps them, else the float query against the
+   * int8 rows) and keep the best k. A positive integer, or 0 / false for int8 scores as they are.
+   * Default 4.
+   */
+  rescore?: number | false;
+}
+
+export interface IndexLoadOptions {
+  /**
+   * Where the float32 originals of an index saved with keepOriginals go: 'memory' (the default:
+   * read in, as they were), 'file' (left in the file: rescoring reads just the candidate rows
+   * from it, so the file stays open until close()), or 'none' (not read: rescoring uses the int8
+   * rows, and the index no longer keeps originals).
+   */
+  originals?: 'memory' | 'file' | 'none';
+}
+
+export interface IndexSearchResult {
+  /** The keys of the best rows, best first. */
+  keys: Float64Array;
+  /**
+   * Their scores in the metric's units: cosine similarity or dot product (higher first), or
+   * squared L2 distance (lower first).
+   */
+  scores: Float64Array;
+}
+
+export interface IndexMemoryUsage {
+  /** Bytes of row data: int8 codes or float32 vectors. */
+  rows: number;
+  /** Bytes of per-row scales, norms, keys and live bits. */
+  perRow: number;
+  /** Bytes of float32 originals (keepOriginals). */
+  originals: number;
+  /** An estimate of the key -> row map on the JavaScript heap. */
+  keyMap: number;
+  /** The sum of the above. */
+  total: number;
+}
+
+/** What share() hands to another thread: shared memory only, nothing copied. */
+export interface SharedIndex {
+  options: Required<Omit<IndexOptions, 'chunkRows'>>;
+  chunkRows: number;
+  chunks: SharedChunk[];
+}
+
+interface SharedChunk {
+  rows: number;
+  data: SharedArrayBuffer;
+  keys: SharedArrayBuffer;
+  live: SharedArrayBuffer;
+  scale: SharedArrayBuffer | undefined;
+  negNorm: SharedArrayBuffer | undefined;
+  originals: SharedArrayBuffer | undefined;
+}
+
+/** Most row data one chunk holds: below every Node.js version's limit for one SharedArrayBuffer. */
+const CHUNK_BYTES = 2 ** 30;
+/** A chunk's memory grows in steps of at least this many rows (or doubles, whichever is more). */
+const GROW_ROWS = 1024;
+const DEFAULT_RESCORE = 4;
+/** Rows one index holds: its key -> row map is a JavaScript Map, which holds at most 2^24 entries. */
+export const MAX_INDEX_ROWS = 2 ** 24;
+const METRICS: readonly Metric[] = ['cosine', 'dot', 'l2'];
+const PRECISIONS: readonly Precision[] = ['float32', 'int8'];
+
+function growable(bytes: number, max: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(bytes, { maxByteLength: Math.max(bytes, max) });
+}
+
+/** Grows `buffer` to hold at least `bytes`: doubling, within its maximum. */
+function ensure(buffer: SharedArrayBuffer, bytes: number): void {
+  if (buffer.byteLength >= bytes) return;
+  buffer.grow(Math.min(buffer.maxByteLength, Math.max(bytes, buffer.byteLength * 2)));
+}
+
+class Chunk {
+  rows = 0;
+  removed = 0;
+  // Length-tracking views: they grow with their buffers.
+  readonly codes: Int8Array | undefined;
+  readonly floats: Float32Array | undefined;
+  readonly keyView: Float64Array;
+  readonly liveView: Uint8Array;
+  readonly scaleView: Float32Array | undefined;
+  readonly negNormView: Float64Array | undefined;
+  readonly originalView: Float32Array | undefined;
+  constructor(
+    readonly capacity: number,
+    int8: boolean,
+    readonly data: SharedArrayBuffer,
+    readonly keys: SharedArrayBuffer,
+    readonly live: SharedArrayBuffer,
+    readonly scale: SharedArrayBuffer | undefined,
+    readonly negNorm: SharedArrayBuffer | undefined,
+    readonly originals: SharedArrayBuffer | undefined,
+  ) {
+    this.codes = int8 ? new Int8Array(data) : undefined;
+    this.floats = int8 ? undefined : new Float32Array(data);
+    this.keyView = new Float64Array(keys);
+    this.liveView = new Uint8Array(live);
+    this.scaleView = scale && new Float32Array(scale);
+    this.negNormView = negNorm && new Float64Array(negNorm);
+    this.originalView = originals && new Float32Array(originals);
+  }
+
+  isLive(at: number): boolean {
+    return ((this.liveView[at >> 3]! >> (at & 7)) & 1) === 1;
+  }
+}
+
+interface Candidate {
+  row: number; // global row: chunk * chunkRows + row in the chunk
+  score: number; // higher is better (l2: the negated distance)
+}
+
+function better(a: Candidate, b: Candidate): number {
+  const [na, nb] = [Number.isNaN(a.score), Number.isNaN(b.score)];
+  if (na !== nb) return na ? 1 : -1;
+  if (!na && a.score !== b.score) return b.score - a.score;
+  return a.row - b.row;
+}
+
+export class Index {
+  readonly dim: number;
+  readonly metric: Metric;
+  readonly precision: Precision;
+  readonly keepOriginals: boolean;
+  /** Rows per chunk: a multiple of 64, so each chunk's filter bits start on a whole word. */
+  readonly #chunkRows: number;
+  readonly #chunks: Chunk[] = [];
+  /** A read-only view of another thread's index (fromShared). */
+  #view = false;
+  #keyToRow: Map<number, number> | undefined;
+  #scratch: Float32Array | undefined;
+  #nextKey = 0;
+  #size = 0;
+
+  constructor(options: IndexOptions) {
+    const o = readOptions(options, ['dim', 'metric', 'precision', 'keepOriginals', 'chunkRows']) as Record<string, unknown>;
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new TypeError(`Index: expected options to be an object with dim, received ${describe(options)}`);
+    }
+    this.dim = positiveInteger('Index', 'options.dim', o['dim'], 131071);
+    this.metric = choice('options.metric', o['metric'], METRICS, 'cosine');
+    this.precision = choice('options.precision', o['precision'], PRECISIONS, 'int8');
+    const keep = o['keepOriginals'] ?? false;
+    if (typeof keep !== 'boolean') throw new TypeError(`Index: expected options.keepOriginals to be a boolean, received ${describe(keep)}`);
+    this.keepOriginals = keep;
+    const rowBytes = this.dim * (this.precision === 'int8' ? 1 : 4);
+    const most = Math.max(64, Math.floor(CHUNK_BYTES / rowBytes / 64) * 64);
+    const rows = o['chunkRows'];
+    if (rows === undefined) {
+      this.#chunkRows = most;
+    } else {
+      this.#chunkRows = positiveInteger('Index', 'options.chunkRows', rows, most);
+      if (this.#chunkRows % 64 !== 0) {
+        throw new RangeError(`Index: expected options.chunkRows to be a multiple of 64, received ${this.#chunkRows}`);
+      }
+    }
+  }
+
+  /** Live rows (added and not removed). */
+  get size(): number {
+    // A view's rows are removed by another thread: counted from the shared live bits.
+    if (this.#view) this.#recount();
+    return this.#size;
+  }
+
+  /**
+   * Adds rows: `vectors` holds n vectors of dim float32 values; `keys`, if given, n distinct
+   * integers not in the index yet (default: 0, 1, 2, ... counting on from the largest key so
+   * far). Nothing is added if anything is wrong. Returns the keys of the rows added.
+   */
+  add(vectors: Float32Array, keys?: ArrayLike<number>): Float64Array {
+    this.#writable('add');
+    if (this.#originalsFile) {
+      throw new TypeError(`Index.add: this index reads its originals from ${this.#originalsFile.path}; load it with originals 'memory' to add rows`);
+    }
+    const n = this.#vectorCount('add', 'vectors', vectors);
+    const length = n * this.dim;
+    for (let i = 0; i < length; i++) {
+      const x = vectors[i]!;
+      if (x - x !== 0) {
+        const row = Math.floor(i / this.dim);
+        throw new RangeError(`Index.add: expected finite values in vectors, received ${String(x)} in row ${row} at element ${i - row * this.dim}`);
+      }
+    }
+    const map = this.#map();
+    if (map.size + n > MAX_INDEX_ROWS) {
+      throw new RangeError(`Index.add: ${n} rows would make ${map.size + n}, past the limit of ${MAX_INDEX_ROWS} rows per index; use several indexes`);
+    }
+    const newKeys = this.#newKeys(n, keys);
+    const dim = this.dim;
+    // The caller's rows, read through the intrinsic getters (validate.ts): a view of our own.
+    const source = new Float32Array(bufferOf(vectors), byteOffsetOf(vectors), length);
+    const row = new Float32Array(dim);
+    for (let r = 0; r < n; r++) {
+      let chunk = this.#chunks[this.#chunks.length - 1];
+      if (!chunk || chunk.rows === chunk.capacity) chunk = this.#newChunk();
+      const at = chunk.rows;
+      this.#grow(chunk, at + 1);
+      row.set(source.subarray(r * dim, (r + 1) * dim));
+      if (this.metric === 'cosine') normalizeRow(row, 0, dim);
+      chunk.originalView?.set(row, at * dim);
+      if (chunk.negNormView) {
+        let sum = 0;
+        for (let i = 0; i < dim; i++) sum += row[i]! * row[i]!;
+        chunk.negNormView[at] = -sum;
+      }
+      if (chunk.codes) {
+        const scale = maxAbsScale(row, 0, dim);
+        const inverse = 1 / scale;
+        const codes = chunk.codes;
+        const base = at * dim;
+        for (let i = 0; i < dim; i++) codes[base + i] = code(row[i]!, inverse);
+        chunk.scaleView![at] = scale;
+      } else {
+        chunk.floats!.set(row, at * dim);
+      }
+      chunk.keyView[at] = newKeys[r]!;
+      chunk.liveView[at >> 3] = chunk.liveView[at >> 3]! | (1 << (at & 7));
+      map.set(newKeys[r]!, (this.#chunks.length - 1) * this.#chunkRows + at);
+      // Counted last: a search that sees the row sees all of it.
+      chunk.rows = at + 1;
+      this.#size++;
+    }
+    return newKeys;
+  }
+
+  /** Removes the rows with these keys; keys not in the index are ignored. Returns how many were removed. */
+  remove(keys: Iterable<number>): number {
+    this.#writable('remove');
+    const rows = this.#rowsOf('Index.remove', 'keys', keys);
+    const map = this.#map();
+    let removed = 0;
+    for (const [key, global] of rows) {
+      const chunk = this.#chunks[Math.floor(global / this.#chunkRows)]!;
+      const at = global % this.#chunkRows;
+      chunk.liveView[at >> 3] = chunk.liveView[at >> 3]! & ~(1 << (at & 7));
+      chunk.removed++;
+      map.delete(key);
+      removed++;
+    }
+    this.#size -= removed;
+    return removed;
+  }
+
+  /** Whether a row with this key is in the index. */
+  has(key: number): boolean {
+    return this.#map().has(key);
+  }
+
+  /** The memory the index holds, in bytes. */
+  memoryUsage(): IndexMemoryUsage {
+    let rows = 0;
+    let perRow = 0;
+    let originals = 0;
+    for (const c of this.#chunks) {
+      rows += c.data.byteLength;
+      perRow += c.keys.byteLength + c.live.byteLength + (c.scale?.byteLength ?? 0) + (c.negNorm?.byteLength ?? 0);
+      originals += c.originals?.byteLength ?? 0;
+    }
+    // V8's Map: about 28 bytes per entry with small-integer keys, more for larger keys; an estimate.
+    const keyMap = (this.#keyToRow?.size ?? 0) * 28;
+    return { rows, perRow, originals, keyMap, total: rows + perRow + originals + keyMap };
+  }
+
+  /** The k best rows for `query` (dim float32 values), best first. */
+  search(query: Float32Array, k: number, options?: IndexSearchOptions): IndexSearchResult {
+    return this.#search('Index.search', query, 1, k, options, false) as IndexSearchResult;
+  }
+
+  /** search() off the event loop, with identical results. */
+  async searchAsync(query: Float32Array, k: number, options?: IndexSearchOptions): Promise<IndexSearchResult> {
+    return (await this.#search('Index.searchAsync', query, 1, k, options, true)) as IndexSearchResult;
+  }
+
+  /** One search per query of `queries` (rows of dim float32 values), in one pass over the rows. */
+  searchBatch(queries: Float32Array, k: number, options?: IndexSearchOptions): IndexSearchResult[] {
+    return this.#search('Index.searchBatch', queries, 0, k, options, false) as IndexSearchResult[];
+  }
+
+  /** searchBatch() off the event loop, with identical results. */
+  async searchBatchAsync(queries: Float32Array, k: number, options?: IndexSearchOptions): Promise<IndexSearchResult[]> {
+    return (await this.#search('Index.searchBatchAsync', queries, 0, k, options, true)) as IndexSearchResult[];
+  }
+
+  /**
+   * A handle for another thread (postMessage it to a worker, then Index.fromShared there): the
+   * same memory, nothing copied. The worker's index is read-only; it sees the rows present when
+   * share() was called, and removals made later (they clear a shared bit), not rows added later.
+   */
+  share(): SharedIndex {
+    return {
+      options: { dim: this.dim, metric: this.metric, precision: this.precision, keepOriginals: this.keepOriginals },
+      chunkRows: this.#chunkRows,
+      chunks: this.#chunks.map((c) => ({
+        rows: c.rows,
+        data: c.data,
+        keys: c.keys,
+        live: c.live,
+        scale: c.scale,
+        negNorm: c.negNorm,
+        originals: c.originals,
+      })),
+    };
+  }
+
+  /** A read-only index over the memory of another thread's index (see share()). */
+  static fromShared(shared: SharedIndex): Index {
+    if (typeof shared !== 'object' || shared === null || !Array.isArray((shared as SharedIndex).chunks)) {
+      throw new TypeError(`Index.fromShared: expected what Index.share() returns, received ${describe(shared)}`);
+    }
+    const index = new Index({ ...shared.options, chunkRows: shared.chunkRows });
+    index.#view = true;
+    for (const c of shared.chunks) {
+      const chunk = new Chunk(shared.chunkRows, index.precision === 'int8', c.data, c.keys, c.live, c.scale, c.negNorm, c.originals);
+      chunk.rows = c.rows;
+      index.#chunks.push(chunk);
+    }
+    index.#recount();
+    return index;
+  }
+
+  /**
+   * Writes the index to `path` (see README, "The index file"): the live rows only, in order, with
+   * their keys, scales, norms and originals, each array checksummed. The file is written under a
+   * temporary name and renamed over `path` when complete, so `path` never holds half a file.
+   * Rows added or removed while the promise is pending may or may not be in the file.
+   */
+  async save(path: string): Promise<void> {
+    const meta = {
+      format: 'simdot-index',
+      version: 1,
+      dim: this.dim,
+      metric: this.metric,
+      precision: this.precision,
+      keepOriginals: this.keepOriginals,
+      rows: this.size,
+      nextKey: this.#nextKey,
+    };
+    const dim = this.dim;
+    const arrays: StoreArray[] = [
+      { name: 'keys', type: 'float64', chunks: this.#liveRuns((c) => c.keyView, 1) },
+      this.precision === 'int8'
+        ? { name: 'rows', type: 'int8', chunks: this.#liveRuns((c) => c.codes!, dim) }
+        : { name: 'rows', type: 'float32', chunks: this.#liveRuns((c) => c.floats!, dim) },
+    ];
+    if (this.precision === 'int8') arrays.push({ name: 'scales', type: 'float32', chunks: this.#liveRuns((c) => c.scaleView!, 1) });
+    if (this.metric === 'l2') arrays.push({ name: 'negNorms', type: 'float64', chunks: this.#liveRuns((c) => c.negNormView!, 1) });
+    if (this.keepOriginals) {
+      if (this.#originalsFile) {
+        throw new TypeError(`Index.save: this index reads its originals from ${this.#originalsFile.path}; load it with originals 'memory' to save it again`);
+      }
+      arrays.push({ name: 'originals', type: 'float32', chunks: this.#liveRuns((c) => c.originalView!, dim) });
+    }
+    await writeStore(path, meta, arrays);
+  }
+
+  /** Reads an index that save() wrote. A truncated or corrupt file is an Error with a code; nothing half-read is returned. */
+  static async load(path: string, options?: IndexLoadOptions): Promise<Index> {
+    const o = readOptions(options, ['originals']) as Record<string, unknown> | undefined;
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(`Index.load: expected options to be an object, received ${describe(options)}`);
+    }
+    const where = choice('options.originals', o?.['originals'], ['memory', 'file', 'none'] as const, 'memory', 'Index.load');
+    const reader = await openStore(path);
+    let keepOpen = false;
+    try {
+      const m = reader.meta;
+      const corrupt = (what: string) =>
+        Object.assign(new Error(`Index.load: ${reader.path} is not an index simdot can read: ${what}`), { code: 'ERR_SIMDOT_CORRUPT_FILE', path: reader.path });
+      if (m['format'] !== 'simdot-index') throw corrupt(`its format is ${JSON.stringify(m['format'])}`);
+      if (m['version'] !== 1) throw corrupt(`its version is ${JSON.stringify(m['version'])}`);
+      const rows = m['rows'];
+      if (typeof rows !== 'number' || !Number.isSafeInteger(rows) || rows < 0 || rows > MAX_INDEX_ROWS) throw corrupt(`rows is ${JSON.stringify(rows)}`);
+      let index: Index;
+      try {
+        index = new Index({
+          dim: m['dim'] as number,
+          metric: m['metric'] as Metric,
+          precision: m['precision'] as Precision,
+          keepOriginals: m['keepOriginals'] === true && where !== 'none',
+        });
+      } catch (err) {
+        throw corrupt((err as Error).message);
+      }
+      const dim = index.dim;
+      const expected: [string, string, number][] = [
+        ['keys', 'float64', rows],
+        ['rows', index.precision === 'int8' ? 'int8' : 'float32', rows * dim],
+      ];
+      if (index.precision === 'int8') expected.push(['scales', 'float32', rows]);
+      if (index.metric === 'l2') expected.push(['negNorms', 'float64', rows]);
+      if (m['keepOriginals'] === true) expected.push(['originals', 'float32', rows * dim]);
+      for (const [name, type, length] of expected) {
+        const info = reader.arrays.get(name);
+        if (!info || info.type !== type || info.length !== length) {
+          throw corrupt(`array ${name} is ${info ? `${info.type} of ${info.length}` : 'missing'}, expected ${type} of ${length}`);
+        }
+      }
+      // Chunks for every row, then each array streamed into them.
+      const originalsInMemory = m['keepOriginals'] === true && where === 'memory';
+      for (let left = rows; left > 0; ) {
+        const chunk = index.#newChunk(originalsInMemory);
+        const n = Math.min(left, chunk.capacity);
+        index.#grow(chunk, n);
+        chunk.rows = n;
+        chunk.liveView.fill(0xff, 0, n >> 3);
+        if (n & 7) chunk.liveView[n >> 3] = (1 << (n & 7)) - 1;
+        left -= n;
+      }
+      const into = (view: (c: Chunk) => Int8Array | Float32Array | Float64Array, per: number) => (start: number, count: number) => {
+        const perChunk = index.#chunkRows * per;
+        const c = Math.floor(start / perChunk);
+        const at = start - c * perChunk;
+        const target = view(index.#chunks[c]!);
+        return target.subarray(at, at + Math.min(count, perChunk - at)) as never;
+      };
+      await reader.read('keys', into((c) => c.keyView, 1));
+      await reader.read('rows', into((c) => (c.codes ?? c.floats)!, dim));
+      if (index.precision === 'int8') await reader.read('scales', into((c) => c.scaleView!, 1));
+      if (index.metric === 'l2') await reader.read('negNorms', into((c) => c.negNormView!, 1));
+      if (m['keepOriginals'] === true && where === 'memory') await reader.read('originals', into((c) => c.originalView!, dim));
+      const map = index.#map();
+      if (map.size !== rows) throw corrupt(`its keys are not distinct (${rows - map.size} repeated)`);
+      for (const key of map.keys()) if (!Number.isSafeInteger(key)) throw corrupt(`a key is ${key}`);
+      const next = m['nextKey'];
+      index.#nextKey = typeof next === 'number' && Number.isSafeInteger(next) ? next : 0;
+      for (const key of map.keys()) if (key >= index.#nextKey) index.#nextKey = key + 1;
+      index.#size = rows;
+      if (m['keepOriginals'] === true && where === 'file') {
+        index.#originalsFile = reader;
+        index.#originalsFileRows = rows;
+        keepOpen = true;
+      }
+      return index;
+    } finally {
+      if (!keepOpen) await reader.close();
+    }
+  }
+
+  /** Closes the file an index loaded with originals 'file' reads them from (rescoring then uses the int8 rows). */
+  async close(): Promise<void> {
+    const file = this.#originalsFile;
+    this.#originalsFile = undefined;
+    await file?.close();
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  /** The originals left in the file by load(path, { originals: 'file' }), for rows [0, #originalsFileRows). */
+  #originalsFile: StoreReader | undefined;
+  #originalsFileRows = 0;
+
+  /**
+   * Views of the live rows of every chunk, `per` elements a row, in order: whole chunks where
+   * nothing was removed, else runs of live rows.
+   */
+  #liveRuns<T extends Int8Array | Float32Array | Float64Array>(view: (c: Chunk) => T, per: number): T[] {
+    const out: T[] = [];
+    for (const c of this.#chunks) {
+      const v = view(c);
+      if (c.removed === 0) {
+        if (c.rows > 0) out.push(v.subarray(0, c.rows * per) as T);
+        continue;
+      }
+      for (let i = 0; i < c.rows; ) {
+        if (!c.isLive(i)) {
+          i++;
+          continue;
+        }
+        let end = i + 1;
+        while (end < c.rows && c.isLive(end)) end++;
+        out.push(v.subarray(i * per, end * per) as T);
+        i = end;
+      }
+    }
+    return out;
+  }
+
+
+  #writable(fn: string): void {
+    if (this.#view) {
+      throw new TypeError(`Index.${fn}: this index is a read-only view of another thread's index (Index.fromShared)`);
+    }
+  }
+
+  /** Live rows counted from the live bits (a shared view's removals happen elsewhere). */
+  #recount(): void {
+    let size = 0;
+    for (const c of this.#chunks) {
+      let n = 0;
+      for (let i = 0; i < c.rows; i++) n += c.isLive(i) ? 1 : 0;
+      c.removed = c.rows - n;
+      size += n;
+    }
+    this.#size = size;
+  }
+
+  #vectorCount(fn: string, name: string, vectors: unknown): number {
+    if (tagOf(vectors) !== 'Float32Array') {
+      throw new TypeError(`Index.${fn}: expected ${name} to be a Float32Array, received ${describe(vectors)}`);
+    }
+    const length = lengthOf(vectors);
+    if (length % this.dim !== 0) {
+      throw new RangeError(`Index.${fn}: ${name} length ${length} is not a multiple of the index's dim ${this.dim}`);
+    }
+    return length / this.dim;
+  }
+
+  #newKeys(n: number, keys: ArrayLike<number> | undefined): Float64Array {
+    const out = new Float64Array(n);
+    if (keys === undefined) {
+      for (let i = 0; i < n; i++) out[i] = this.#nextKey++;
+      return out;
+    }
+    if (typeof keys !== 'object' || keys === null || typeof (keys as ArrayLike<number>).length !== 'number') {
+      throw new TypeError(`Index.add: expected keys to be an array of integers, received ${describe(keys)}`);
+    }
+    if (keys.length !== n) {
+      throw new RangeError(`Index.add: expected ${n} keys (one per vector), received ${keys.length}`);
+    }
+    const map = this.#map();
+    const seen = new Set<number>();
+    for (let i = 0; i < n; i++) {
+      const key = keys[i];
+      if (typeof key !== 'number' || !Number.isSafeInteger(key)) {
+        throw new RangeError(`Index.add: expected keys to be safe integers, received ${describe(key)} at ${i}`);
+      }
+      if (map.has(key) || seen.has(key)) throw new RangeError(`Index.add: key ${key} is already in the index`);
+      seen.add(key);
+      out[i] = key;
+    }
+    for (const key of out) if (key >= this.#nextKey) this.#nextKey = key + 1;
+    return out;
+  }
+
+  #map(): Map<number, number> {
+    if (this.#keyToRow) return this.#keyToRow;
+    const map = new Map<number, number>();
+    this.#chunks.forEach((c, ci) => {
+      for (let i = 0; i < c.rows; i++) if (c.isLive(i)) map.set(c.keyView[i]!, ci * this.#chunkRows + i);
+    });
+    this.#keyToRow = map;
+    return map;
+  }
+
+  /** [key, global row] for each key of `keys` that is in the index (each once). */
+  #rowsOf(fn: string, name: string, keys: unknown): [number, number][] {
+    if (typeof keys !== 'object' || keys === null || typeof (keys as Iterable<number>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`${fn}: expected ${name} to be an iterable of keys (an array, a Set...), received ${describe(keys)}`);
+    }
+    const map = this.#map();
+    const rows = new Map<number, number>();
+    for (const key of keys as Iterable<unknown>) {
+      if (typeof key !== 'number') throw new TypeError(`${fn}: expected ${name} to hold numbers, received ${describe(key)}`);
+      const row = map.get(key);
+      if (row !== undefined) rows.set(key, row);
+    }
+    return [...rows];
+  }
+
+  #newChunk(originals = this.keepOriginals): Chunk {
+    const cap = this.#chunkRows;
+    const dim = this.dim;
+    const rowBytes = dim * (this.precision === 'int8' ? 1 : 4);
+    const chunk = new Chunk(
+      cap,
+      this.precision === 'int8',
+      growable(0, cap * rowBytes),
+      growable(0, cap * 8),
+      growable(0, cap / 8),
+      this.precision === 'int8' ? growable(0, cap * 4) : undefined,
+      this.metric === 'l2' ? growable(0, cap * 8) : undefined,
+      this.precision === 'int8' && originals ? growable(0, cap * dim * 4) : undefined,
+    );
+    this.#chunks.push(chunk);
+    return chunk;
+  }
+
+  #grow(chunk: Chunk, rows: number): void {
+    if (chunk.keys.byteLength >= rows * 8) return;
+    const target = Math.min(chunk.capacity, Math.max(rows, GROW_ROWS, Math.ceil((chunk.keys.byteLength / 8) * 2)));
+    const rowBytes = this.dim * (this.precision === 'int8' ? 1 : 4);
+    ensure(chunk.data, target * rowBytes);
+    ensure(chunk.keys, target * 8);
+    ensure(chunk.live, Math.ceil(target / 8));
+    if (chunk.scale) ensure(chunk.scale, target * 4);
+    if (chunk.negNorm) ensure(chunk.negNorm, target * 8);
+    if (chunk.originals) ensure(chunk.originals, target * this.dim * 4);
+  }
+
+  #search(
+    fn: string,
+    queries: unknown,
+    single: 0 | 1,
+    k: unknown,
+    options: unknown,
+    async: boolean,
+  ): IndexSearchResult | IndexSearchResult[] | Promise<IndexSearchResult | IndexSearchResult[]> {
+    const plan = this.#plan(fn, queries, single, k, options);
+    // Every chunk's call is made now: an async search covers the rows present at this moment,
+    // whatever is added while it runs.
+    const calls = this.#chunks.map((_, c) => this.#chunkCall(plan, c));
+    const candidates: Candidate[][] = plan.queries.map(() => []);
+    if (async) {
+      return (async () => {
+        for (let c = 0; c < calls.length; c++) {
+          const call = calls[c];
+          if (call) this.#collect(c, await (api.topKBatchAsync as unknown as BatchAsync)(...call), candidates);
+        }
+        return this.#finish(plan, candidates);
+      })();
+    }
+    calls.forEach((call, c) => {
+      if (call) this.#collect(c, (api.topKBatch as unknown as Batch)(...call), candidates);
+    });
+    return this.#finish(plan, candidates);
+  }
+
+  /** Everything a search needs, checked and prepared before any native call. */
+  #plan(fn: string, queries: unknown, single: 0 | 1, k: unknown, options: unknown): Plan {
+    const o = readOptions(options, ['threads', 'filter', 'rescore']) as Record<string, unknown> | undefined;
+    if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+      throw new TypeError(`${fn}: expected options to be an object, received ${describe(options)}`);
+    }
+    const name = single ? 'query' : 'queries';
+    const nq = this.#vectorCount(fn.replace('Index.', ''), name, queries);
+    if (single && nq !== 1) {
+      throw new RangeError(`${fn}: expected query to have length ${this.dim} (the index's dim), received length ${nq * this.dim}`);
+    }
+    const kk = positiveInteger(fn, 'k', k);
+    const threads = o?.['threads'] === undefined ? undefined : positiveInteger(fn, 'options.threads', o['threads'], MAX_THREADS);
+    let rescore = this.precision === 'int8' ? DEFAULT_RESCORE : 0;
+    const r = o?.['rescore'];
+    if (r !== undefined) {
+      if (r === false) rescore = 0;
+      else if (typeof r !== 'number') throw new TypeError(`${fn}: expected options.rescore to be a non-negative integer or false, received ${describe(r)}`);
+      else if (!Number.isInteger(r) || r < 0 || r > 1024) throw new RangeError(`${fn}: expected options.rescore to be an integer from 0 to 1024, received ${String(r)}`);
+      else rescore = r;
+    }
+    if (this.precision === 'float32') rescore = 0;
+    const filterKeys = o?.['filter'];
+    const filtered = filterKeys !== undefined && filterKeys !== null;
+    const eligible = filtered ? this.#rowsOf(fn, 'options.filter', filterKeys).map(([, row]) => row) : undefined;
+
+    const dim = this.dim;
+    const prepared: PreparedQuery[] = [];
+    for (let j = 0; j < nq; j++) {
+      // A copy through the intrinsic getters: the caller's query may change while a search runs.
+      const q = new Float32Array(new Float32Array(bufferOf(queries), byteOffsetOf(queries) + j * dim * 4, dim));
+      for (let i = 0; i < dim; i++) {
+        if (q[i]! - q[i]! !== 0) throw new RangeError(`${fn}: expected finite values in ${name}, received ${String(q[i])} at element ${j * dim + i}`);
+      }
+      if (this.metric === 'cosine') normalizeRow(q, 0, dim);
+      let norm = 0;
+      for (let i = 0; i < dim; i++) norm += q[i]! * q[i]!;
+      const scale = maxAbsScale(q, 0, dim);
+      let codes: Int8Array | undefined;
+      if (this.precision === 'int8') {
+        codes = new Int8Array(dim);
+        const inverse = 1 / scale;
+        for (let i = 0; i < dim; i++) codes[i] = code(q[i]!, inverse);
+      }
+      prepared.push({ q, norm, scale, codes });
+    }
+    const candidatesK = rescore > 0 ? kk * rescore : kk;
+    return { single, k: kk, candidatesK, threads, rescore, eligible, queries: prepared };
+  }
+
+  /** The arguments of topKBatch for chunk c, or undefined when it has no eligible row. */
+  #chunkCall(plan: Plan, c: number): BatchCall | undefined {
+    const chunk = this.#chunks[c]!;
+    const rows = chunk.rows;
+    if (rows === 0) return undefined;
+    const dim = this.dim;
+    const nq = plan.queries.length;
+    // The eligible rows: the live ones, and of those the filter's.
+    let filter: Uint8Array | undefined;
+    const live = new Uint8Array(chunk.live, 0, Math.ceil(rows / 8));
+    if (plan.eligible) {
+      filter = new Uint8Array(live.length);
+      const first = c * this.#chunkRows;
+      for (const row of plan.eligible) {
+        const at = row - first;
+        if (at >= 0 && at < rows) filter[at >> 3] = filter[at >> 3]! | (1 << (at & 7));
+      }
+      for (let i = 0; i < filter.length; i++) filter[i] = filter[i]! & live[i]!;
+      if (filter.every((b) => b === 0)) return undefined;
+    } else if (chunk.removed > 0) {
+      filter = live.slice();
+    }
+    const options: Record<string, unknown> = { dim };
+    if (filter) options['filter'] = filter;
+    if (plan.threads !== undefined) options['threads'] = plan.threads;
+    let queries: Int8Array | Float32Array;
+    if (this.precision === 'int8') {
+      queries = new Int8Array(nq * dim);
+      plan.queries.forEach((p, j) => (queries as Int8Array).set(p.codes!, j * dim));
+      options['rowFactor'] = new Float32Array(chunk.scale!, 0, rows);
+      options['queryFactor'] = Float64Array.from(plan.queries, (p) => (this.metric === 'l2' ? 2 * p.scale : p.scale));
+      const matrix = new Int8Array(chunk.data, 0, rows * dim);
+      if (this.metric === 'l2') options['rowOffset'] = new Float64Array(chunk.negNorm!, 0, rows);
+      return [queries, matrix, plan.candidatesK, options];
+    }
+    queries = new Float32Array(nq * dim);
+    plan.queries.forEach((p, j) => (queries as Float32Array).set(p.q, j * dim));
+    if (this.metric === 'l2') {
+      options['queryFactor'] = new Float64Array(nq).fill(2);
+      options['rowOffset'] = new Float64Array(chunk.negNorm!, 0, rows);
+    }
+    return [queries, new Float32Array(chunk.data, 0, rows * dim), plan.candidatesK, options];
+  }
+
+  #collect(c: number, results: { indices: Uint32Array; scores: ArrayLike<number> }[], into: Candidate[][]): void {
+    const first = c * this.#chunkRows;
+    results.forEach((r, j) => {
+      for (let i = 0; i < r.indices.length; i++) into[j]!.push({ row: first + r.indices[i]!, score: r.scores[i]! });
+    });
+  }
+
+  #finish(plan: Plan, candidates: Candidate[][]): IndexSearchResult | IndexSearchResult[] {
+    const results = candidates.map((list, j) => {
+      list.sort(better);
+      let top = list.slice(0, plan.candidatesK);
+      const p = plan.queries[j]!;
+      if (plan.rescore > 0) {
+        for (const cand of top) cand.score = this.#floatScore(p, cand.row);
+        top.sort(better);
+      }
+      top = top.slice(0, plan.k);
+      const keys = new Float64Array(top.length);
+      const scores = new Float64Array(top.length);
+      top.forEach((cand, i) => {
+        const chunk = this.#chunks[Math.floor(cand.row / this.#chunkRows)]!;
+        keys[i] = chunk.keyView[cand.row % this.#chunkRows]!;
+        // l2 ranks by 2 q.x - |x|^2; the distance is |q|^2 minus that.
+        scores[i] = this.metric === 'l2' ? p.norm - cand.score : cand.score;
+      });
+      return { keys, scores };
+    });
+    return plan.single ? results[0]! : results;
+  }
+
+  /** The float score of row `global` for the prepared query: against the originals where kept, else the int8 row. */
+  #floatScore(p: PreparedQuery, global: number): number {
+    const chunk = this.#chunks[Math.floor(global / this.#chunkRows)]!;
+    const at = global % this.#chunkRows;
+    const dim = this.dim;
+    const base = at * dim;
+    let dot = 0;
+    if (this.#originalsFile && global < this.#originalsFileRows) {
+      const x = this.#originalsFile.readElementsSync('originals', global * dim, dim, this.#scratch ??= new Float32Array(dim)) as Float32Array;
+      for (let i = 0; i < dim; i++) dot += p.q[i]! * x[i]!;
+    } else if (chunk.originalView) {
+      const x = chunk.originalView;
+      for (let i = 0; i < dim; i++) dot += p.q[i]! * x[base + i]!;
+    } else {
+      const codes = chunk.codes!;
+      for (let i = 0; i < dim; i++) dot += p.q[i]! * codes[base + i]!;
+      dot *= chunk.scaleView![at]!;
+    }
+    if (this.metric !== 'l2') return dot;
+    return 2 * dot + chunk.negNormView![at]!;
+  }
+}
+
+/** One chunk's topKBatch call: queries, rows, k, options (dim, filter, threads, the affine score). */
+type BatchCall = [Int8Array | Float32Array, Int8Array | Float32Array, number, Record<string, unknown>];
+type BatchResult = { indices: Uint32Array; scores: ArrayLike<number> }[];
+type Batch = (...call: BatchCall) => BatchResult;
+type BatchAsync = (...call: BatchCall) => Promise<BatchResult>;
+
+interface PreparedQuery {
+  q: Float32Array; // normalized for cosine
+  norm: number; // |q|^2 after normalization
+  scale: number; // int8: the query's own scale
+  codes: Int8Array | undefined; // int8: its codes
+}
+
+interface Plan {
+  single: 0 | 1;
+  k: number;
+  candidatesK: number;
+  threads: number | undefined;
+  rescore: number;
+  eligible: number[] | undefined;
+  queries: PreparedQuery[];
+}
+
+function choice<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T, fn = 'Index'): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    const kind = typeof value === 'string' ? RangeError : TypeError;
+    throw new kind(`${fn}: expected ${name} to be one of ${allowed.map((a) => `'${a}'`).join(', ')}, received ${describe(value)}`);
+  }
+  return value as T;
+}
