@@ -111,8 +111,12 @@ interface SharedChunk {
 
 /** Most row data one chunk holds: below every Node.js version's limit for one SharedArrayBuffer. */
 const CHUNK_BYTES = 2 ** 30;
-/** A chunk's memory grows in steps of at least this many rows (or doubles, whichever is more). */
-const GROW_ROWS = 1024;
+/**
+ * A chunk's memory grows in steps of about 1 MiB of rows: a growable SharedArrayBuffer grows in
+ * place (its address space is reserved up front), so small steps cost no copies, and an index
+ * holds at most one step more than its rows.
+ */
+const GROW_BYTES = 2 ** 20;
 const DEFAULT_RESCORE = 4;
 /** Rows one index holds: its key -> row map is a JavaScript Map, which holds at most 2^24 entries. */
 export const MAX_INDEX_ROWS = 2 ** 24;
@@ -125,8 +129,7 @@ function growable(bytes: number, max: number): SharedArrayBuffer {
 
 /** Grows `buffer` to hold at least `bytes`: doubling, within its maximum. */
 function ensure(buffer: SharedArrayBuffer, bytes: number): void {
-  if (buffer.byteLength >= bytes) return;
-  buffer.grow(Math.min(buffer.maxByteLength, Math.max(bytes, buffer.byteLength * 2)));
+  if (buffer.byteLength < bytes) buffer.grow(bytes);
 }
 
 class Chunk {
@@ -637,8 +640,9 @@ export class Index {
 
   #grow(chunk: Chunk, rows: number): void {
     if (chunk.keys.byteLength >= rows * 8) return;
-    const target = Math.min(chunk.capacity, Math.max(rows, GROW_ROWS, Math.ceil((chunk.keys.byteLength / 8) * 2)));
     const rowBytes = this.dim * (this.precision === 'int8' ? 1 : 4);
+    const step = Math.max(64, Math.ceil(GROW_BYTES / rowBytes / 64) * 64);
+    const target = Math.min(chunk.capacity, Math.ceil(rows / step) * step);
     ensure(chunk.data, target * rowBytes);
     ensure(chunk.keys, target * 8);
     ensure(chunk.live, Math.ceil(target / 8));
