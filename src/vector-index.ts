@@ -261,20 +261,30 @@ export class Index {
       row.set(source.subarray(r * dim, (r + 1) * dim));
       if (this.metric === 'cosine') normalizeRow(row, 0, dim);
       chunk.originalView?.set(row, at * dim);
-      if (chunk.negNormView) {
-        let sum = 0;
-        for (let i = 0; i < dim; i++) sum += row[i]! * row[i]!;
-        chunk.negNormView[at] = -sum;
-      }
       if (chunk.codes) {
         const scale = maxAbsScale(row, 0, dim);
         const inverse = 1 / scale;
         const codes = chunk.codes;
         const base = at * dim;
-        for (let i = 0; i < dim; i++) codes[base + i] = code(row[i]!, inverse);
+        let squares = 0;
+        for (let i = 0; i < dim; i++) {
+          const c = code(row[i]!, inverse);
+          codes[base + i] = c;
+          squares += c * c;
+        }
         chunk.scaleView![at] = scale;
+        // l2 ranks int8 rows by the distance to the dequantized row, s^2 |c|^2 from the codes
+        // too: the rounding errors of the two terms then cancel to first order (recall 0.983 ->
+        // 0.986 on GloVe, 0.992 -> 0.995 on MiniLM, against the rows' exact norms).
+        const f32Scale = chunk.scaleView![at]!;
+        if (chunk.negNormView) chunk.negNormView[at] = -(f32Scale * f32Scale * squares);
       } else {
         chunk.floats!.set(row, at * dim);
+        if (chunk.negNormView) {
+          let sum = 0;
+          for (let i = 0; i < dim; i++) sum += row[i]! * row[i]!;
+          chunk.negNormView[at] = -sum;
+        }
       }
       chunk.keyView[at] = newKeys[r]!;
       chunk.liveView[at >> 3] = chunk.liveView[at >> 3]! | (1 << (at & 7));
@@ -809,20 +819,30 @@ export class Index {
     const at = global % this.#chunkRows;
     const dim = this.dim;
     const base = at * dim;
-    let dot = 0;
+    let x: Float32Array | undefined;
+    let from = 0;
     if (this.#originalsFile && global < this.#originalsFileRows) {
-      const x = this.#originalsFile.readElementsSync('originals', global * dim, dim, this.#scratch ??= new Float32Array(dim)) as Float32Array;
-      for (let i = 0; i < dim; i++) dot += p.q[i]! * x[i]!;
+      x = this.#originalsFile.readElementsSync('originals', global * dim, dim, this.#scratch ??= new Float32Array(dim)) as Float32Array;
     } else if (chunk.originalView) {
-      const x = chunk.originalView;
-      for (let i = 0; i < dim; i++) dot += p.q[i]! * x[base + i]!;
-    } else {
-      const codes = chunk.codes!;
-      for (let i = 0; i < dim; i++) dot += p.q[i]! * codes[base + i]!;
-      dot *= chunk.scaleView![at]!;
+      x = chunk.originalView;
+      from = base;
     }
-    if (this.metric !== 'l2') return dot;
-    return 2 * dot + chunk.negNormView![at]!;
+    let dot = 0;
+    if (x) {
+      // Exact: the float original, and for l2 its own squared norm.
+      let squares = 0;
+      for (let i = 0; i < dim; i++) {
+        const v = x[from + i]!;
+        dot += p.q[i]! * v;
+        squares += v * v;
+      }
+      return this.metric === 'l2' ? 2 * dot - squares : dot;
+    }
+    // The float query against the int8 row (its norm term from the codes, as stored).
+    const codes = chunk.codes!;
+    for (let i = 0; i < dim; i++) dot += p.q[i]! * codes[base + i]!;
+    dot *= chunk.scaleView![at]!;
+    return this.metric === 'l2' ? 2 * dot + chunk.negNormView![at]! : dot;
   }
 }
 
