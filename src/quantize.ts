@@ -70,9 +70,10 @@ export interface Quantized {
 
 /** The code of x / scale: rounded half away from zero, clipped to -127..127. */
 export function code(x: number, inverseScale: number): number {
-  const v = x * inverseScale;
-  const c = v < 0 ? -Math.round(-v) : Math.round(v);
-  return c > 127 ? 127 : c < -127 ? -127 : c;
+  let v = x * inverseScale;
+  v = v > 127 ? 127 : v < -127 ? -127 : v;
+  // Truncating v +- 0.5 rounds halves away from zero (exact in double for |v| <= 127).
+  return (v + (v < 0 ? -0.5 : 0.5)) | 0;
 }
 
 /** The scale that maps the largest magnitude of v[offset, offset + n) to 127 (1 for zeros). */
