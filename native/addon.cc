@@ -406,6 +406,18 @@ Napi::Value Info(const Napi::CallbackInfo &info) {
   }
   result.Set("supported", supported);
   result.Set("cacheResidentBytes", static_cast<double>(simdot::CacheResidentBytes()));
+  // The CPU features the detection saw (features.def names), usable or not by this binary.
+  static const char *const kFeatureNames[SIMDOT_FEATURE_COUNT] = {
+#define SIMDOT_FEATURE(name, arch) #name,
+#include "features.def"
+#undef SIMDOT_FEATURE
+  };
+  Napi::Array features = Napi::Array::New(env);
+  const uint32_t cpu = simdot::CpuFeatures();
+  for (int f = 0; f < SIMDOT_FEATURE_COUNT; f++) {
+    if (cpu & (1u << f)) features.Set(features.Length(), kFeatureNames[f]);
+  }
+  result.Set("features", features);
   return result;
 }
 

@@ -50,6 +50,12 @@ export interface Info {
    * The results are the same either way. 0 when the CPU does not report its L3 size.
    */
   cacheResidentBytes?: number;
+  /**
+   * With the native binary: the CPU features its detection found usable (CPUID and the
+   * OS-enabled register state on x86-64, HWCAP or sysctl on aarch64), as native/features.def
+   * names them: 'avx2', 'fma', 'avx512f', ..., 'asimd', 'dotprod', 'i8mm'.
+   */
+  features?: string[];
 }
 
 function parseTier(where: string, value: string): Tier {
@@ -130,7 +136,10 @@ export function info(): Info {
         native: binding !== undefined,
       };
   result.supported = [...((native?.supported ?? []) as Tier[]), 'js'];
-  if (native !== undefined) result.cacheResidentBytes = native.cacheResidentBytes;
+  if (native !== undefined) {
+    result.cacheResidentBytes = native.cacheResidentBytes;
+    result.features = native.features;
+  }
   if (bindingPath !== undefined) result.binding = bindingPath;
   if (loadError !== undefined) result.loadError = loadError;
   if (requested !== undefined) result.requested = requested;

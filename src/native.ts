@@ -11,6 +11,7 @@ export interface NativeInfo {
   kernels: Record<string, string>;
   supported: string[];
   cacheResidentBytes: number;
+  features: string[];
 }
 
 export interface RawResult {
