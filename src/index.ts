@@ -205,6 +205,12 @@ export interface TopKResult<S extends Int32Array | Float32Array | Float64Array =
 
 export interface TopKOptions {
   /**
+   * The row length, if you want it checked: it must equal the query's length (a matrix of other
+   * rows whose length happens to divide by the query's is otherwise searched as rows of the
+   * query's length).
+   */
+  dim?: number;
+  /**
    * Threads (shards) for this search, 1 to 1024. Default: chosen from the work size, 1 for small
    * searches. The result never depends on it.
    */
@@ -252,17 +258,24 @@ type Search = {
 } & SearchOptionsChecked;
 
 function checkSearch(fn: string, query: unknown, matrix: unknown, k: unknown, options: unknown): Search {
-  options = readOptions(options, SEARCH_OPTIONS);
+  options = readOptions(fn, options, ['dim', ...SEARCH_OPTIONS]);
   const q = vector(fn, 'query', query);
   const m = sameType(fn, 'matrix', matrix, q, 'query');
   const nrows = rows(fn, q, m);
+  // An optional dim: with rows of another length, a matrix whose length happens to divide by the
+  // query's would otherwise be searched as rows of the wrong length.
+  const dim = (options as { dim?: unknown } | undefined)?.dim;
+  if (dim !== undefined) {
+    const d = positiveInteger(fn, 'options.dim', dim, 2 ** 32 - 1);
+    if (d !== q.length) throw new RangeError(`${fn}: expected options.dim to be the query length ${q.length}, received ${d}`);
+  }
   searchRows(fn, nrows);
   const kk = positiveInteger(fn, 'k', k);
   return { fn, q, m, dim: q.length, nq: 1, nrows, k: kk, ...searchOptions(fn, options, nrows, 1) };
 }
 
 function checkBatch(fn: string, queries: unknown, matrix: unknown, k: unknown, options: unknown): Search {
-  options = readOptions(options, ['dim', ...SEARCH_OPTIONS]);
+  options = readOptions(fn, options, ['dim', ...SEARCH_OPTIONS]);
   const q = vector(fn, 'queries', queries);
   const m = sameType(fn, 'matrix', matrix, q, 'queries');
   const kk = positiveInteger(fn, 'k', k);

@@ -85,9 +85,12 @@ export function loadBinding(): LoadResult {
       `no usable native binary (${message})` +
       (built ? `; the source build at install failed (${built})` : '') +
       '; running the TypeScript kernels';
-    process.emitWarning(`simdot: ${error}. Set SIMDOT_KERNEL=js to choose them and silence this warning.`, {
-      code: 'SIMDOT_NO_NATIVE',
-    });
+    process.emitWarning(
+      `simdot: ${error}. For the native kernels, run \`npm rebuild simdot\` with a C++ compiler, make and Python 3 ` +
+        `installed (prebuilt binaries cover Linux, macOS and Windows on x64 and Linux and macOS on arm64); ` +
+        `set SIMDOT_KERNEL=js to choose the TypeScript kernels and silence this warning.`,
+      { code: 'SIMDOT_NO_NATIVE' },
+    );
     return { error };
   }
 }

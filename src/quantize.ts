@@ -3,7 +3,7 @@
 // A code c stands for the value c * scale: quantize divides by the scale, rounds to the nearest
 // integer (halves away from zero, so x and -x get opposite codes) and clips to -127..127 (-128
 // is left out so the range is symmetric and every code has a negation).
-import { describe, lengthOf, tagOf } from './validate.js';
+import { describe, lengthOf, readOptions, tagOf } from './validate.js';
 
 /** Checks a Float32Array of whole rows of `dim`; returns the row count. */
 export function floatRows(fn: string, name: string, vectors: unknown, dim: unknown): number {
@@ -100,7 +100,7 @@ export function quantize(vectors: Float32Array, dim: number, options?: QuantizeO
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new TypeError(`quantize: expected options to be an object, received ${describe(options)}`);
   }
-  const given = options?.scale;
+  const given = (readOptions('quantize', options, ['scale']) as QuantizeOptions | undefined)?.scale;
   if (given === undefined) {
     scale = maxAbsScale(vectors, 0, length);
   } else if (typeof given !== 'number') {

@@ -244,14 +244,46 @@ function rowValues(fn: string, name: string, value: unknown, nrows: number): Row
 }
 
 /**
- * The options a search reads, each read once and before any argument is checked: a getter runs
- * the caller's code, which could detach or shrink an array that was already checked.
+ * The options a function reads, each read once and before any argument is checked: a getter runs
+ * the caller's code, which could detach or shrink an array that was already checked. An option
+ * name the function does not know is a TypeError naming the nearest one it does (`{ thread: 2 }`
+ * was silently ignored, and the search ran on the default thread count).
  */
-export function readOptions(options: unknown, keys: readonly string[]): unknown {
+export function readOptions(fn: string, options: unknown, keys: readonly string[]): unknown {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) return options;
+  for (const name of Object.keys(options)) {
+    if (keys.includes(name)) continue;
+    const near = nearest(name, keys);
+    throw new TypeError(
+      `${fn}: unknown option ${JSON.stringify(name)}` +
+        (near ? `; did you mean ${JSON.stringify(near)}?` : `; the options are ${keys.map((k) => JSON.stringify(k)).join(', ')}`),
+    );
+  }
   const values: Record<string, unknown> = {};
   for (const key of keys) values[key] = (options as Record<string, unknown>)[key];
   return values;
+}
+
+/** The candidate closest to `name` by edit distance (case aside), if one is close enough to be a typo. */
+function nearest(name: string, candidates: readonly string[]): string | undefined {
+  const a = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const b = candidate.toLowerCase();
+    // Levenshtein distance, one row at a time.
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) {
+        next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      row = next;
+    }
+    const d = row[b.length]!;
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
 /** The options of topK, topKAsync, topKBatch and topKBatchAsync: threads, filter, the affine score. */

@@ -202,7 +202,7 @@ export class Index {
   #size = 0;
 
   constructor(options: IndexOptions) {
-    const o = readOptions(options, ['dim', 'metric', 'precision', 'keepOriginals', 'chunkRows']) as Record<string, unknown>;
+    const o = readOptions('Index', options, ['dim', 'metric', 'precision', 'keepOriginals', 'chunkRows']) as Record<string, unknown>;
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new TypeError(`Index: expected options to be an object with dim, received ${describe(options)}`);
     }
@@ -438,7 +438,7 @@ export class Index {
 
   /** Reads an index that save() wrote. A truncated or corrupt file is an Error with a code; nothing half-read is returned. */
   static async load(path: string, options?: IndexLoadOptions): Promise<Index> {
-    const o = readOptions(options, ['originals']) as Record<string, unknown> | undefined;
+    const o = readOptions('Index.load', options, ['originals']) as Record<string, unknown> | undefined;
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new TypeError(`Index.load: expected options to be an object, received ${describe(options)}`);
     }
@@ -702,7 +702,7 @@ export class Index {
 
   /** Everything a search needs, checked and prepared before any native call. */
   #plan(fn: string, queries: unknown, single: 0 | 1, k: unknown, options: unknown): Plan {
-    const o = readOptions(options, ['threads', 'filter', 'rescore']) as Record<string, unknown> | undefined;
+    const o = readOptions(fn, options, ['threads', 'filter', 'rescore']) as Record<string, unknown> | undefined;
     if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
       throw new TypeError(`${fn}: expected options to be an object, received ${describe(options)}`);
     }

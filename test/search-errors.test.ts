@@ -42,6 +42,10 @@ const single: Case[] = [
   ['rowOffset of the wrong length', [q, m, 3, { rowOffset: new Float64Array(19) }], RangeError,
     /^FN: expected options.rowOffset to have length 20 \(one value per row\), received length 19$/],
   ['queryFactor NaN', [q, m, 3, { queryFactor: NaN }], RangeError, /^FN: expected options.queryFactor to be a finite number, received NaN$/],
+  ['an option name with a typo', [q, m, 3, { thread: 2 }], TypeError, /^FN: unknown option "thread"; did you mean "threads"\?$/],
+  ['an option name far from any', [q, m, 3, { metric: 'cosine' }], TypeError,
+    /^FN: unknown option "metric"; the options are "dim", "threads", "filter", "rowFactor", "rowOffset", "queryFactor"$/],
+  ['dim that is not the query length', [q, m, 3, { dim: 2 }], RangeError, /^FN: expected options.dim to be the query length 4, received 2$/],
   ["queryFactor '2'", [q, m, 3, { queryFactor: '2' }], TypeError,
     /^FN: expected options.queryFactor to be a number or a Float64Array \(one value per query\), received string "2"$/],
 ];
@@ -60,6 +64,7 @@ const batch: Case[] = [
   ['type mix', [f, m, 3, { dim: 4 }], TypeError, /^topKBatch: expected matrix to be a Float32Array like queries, received Int8Array\(80\)$/],
   ['filter of the wrong length', [q, m, 3, { dim: 4, filter: new Uint8Array(1) }], RangeError, /topKBatch: expected options.filter to have 3 bytes/],
   ['threads of 0', [q, m, 3, { dim: 4, threads: 0 }], RangeError, /topKBatch: expected options.threads/],
+  ['an option name with a typo', [q, m, 3, { dim: 4, filtre: new Uint8Array(3) }], TypeError, /^topKBatch: unknown option "filtre"; did you mean "filter"\?$/],
   ['queryFactor for another number of queries', [new Int8Array(8), m, 3, { dim: 4, queryFactor: new Float64Array(3) }], RangeError,
     /^topKBatch: expected options.queryFactor to have length 2 \(one value per query\), received length 3$/],
   ['too many queries', [new Int8Array(2 ** 20 + 1), new Int8Array(4), 1, { dim: 1 }], RangeError,

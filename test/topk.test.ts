@@ -316,15 +316,14 @@ describe('topKAsync and the event loop', () => {
     }
     clearInterval(timer);
     useKernel('avx512vnni');
-    // Had a search run on the main thread, no timer could fire during it: the longest gap
-    // between ticks would be at least the shortest search.
+    // Had a search run on the main thread, no timer could fire during it. Each search is awaited
+    // alone, so a tick strictly inside one's interval proves the event loop ran meanwhile. Most
+    // searches must see one (a loaded machine may starve the odd one; a blocking search, all).
     const shortest = Math.min(...searches.map(([a, b]) => b - a));
-    const inside = ticks.filter((t) => t >= begin);
-    const longestGap = Math.max(...inside.map((t, i) => (i ? t - inside[i - 1]! : 0)));
-    console.log(`${searches.length} searches, shortest ${shortest.toFixed(1)} ms; ${inside.length} timer ticks, longest gap ${longestGap.toFixed(1)} ms`);
+    const withTicks = searches.filter(([a, b]) => ticks.some((t) => t > a + 1 && t < b - 1)).length;
+    console.log(`${searches.length} searches, shortest ${shortest.toFixed(1)} ms; ${ticks.length} timer ticks; ${withTicks} searches saw one`);
     expect(shortest).toBeGreaterThan(8);
-    expect(inside.length).toBeGreaterThan(20);
-    expect(longestGap).toBeLessThan(shortest / 2);
+    expect(withTicks).toBeGreaterThan(searches.length / 2);
     expect(plain(result!)).toEqual(plain(topK(q, m, 10)));
   });
 });

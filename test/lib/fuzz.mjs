@@ -393,7 +393,7 @@ function buildValid(t, fn, index) {
   const options = batch ? { dim } : {};
   if (c.threads !== undefined) options.threads = c.threads;
   if (filterKind !== 'none') options.filter = filter;
-  if (t.chance(0.1)) options.metric = 'ignored'; // options a search does not know are ignored
+  if (t.chance(0.1) && !batch) options.dim = dim; // a single search may state its row length
   c.options = !batch && Object.keys(options).length === 0 && t.chance(0.5) ? undefined : options;
   parts.push(`k=${c.k}`, `threads=${c.threads ?? 'default'}`, `filter=${filterDesc}`, values, `| ${layout}`);
   c.desc = parts.join(' ');
@@ -537,6 +537,9 @@ function buildInvalid(t, fn, index) {
     add('k missing', [q, m]);
     const badThreads = t.pick(BAD_THREADS);
     add(`options.threads = ${show(badThreads)}`, [q, m, k, withOptions({ threads: badThreads })]);
+    // An option name the search does not know, a typo of one it does.
+    add('options.thread (a typo)', [q, m, k, withOptions({ thread: 2 })]);
+    if (!batch) add(`options.dim = ${dim + 1}, not the query's length`, [q, m, k, { dim: dim + 1 }]);
     const badFilters = [
       ['an Int8Array', () => new Int8Array(bytes)],
       ['a Uint8ClampedArray', () => new Uint8ClampedArray(bytes)],
