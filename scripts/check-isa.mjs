@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Static ISA audit of the x86-64 kernels: assembles each asm/x86_64/*.S, disassembles it, and
-// checks that every instruction of every function belongs to the extensions its tier requires
-// (the tier is the file's suffix: dot_avx2.S and dotsq_avx2.S -> avx2). Emulators such as Bochs'
+// Static ISA audit of the kernels, x86-64 and aarch64: assembles each asm/<arch>/*.S,
+// disassembles it, and checks that every instruction of every function belongs to the extensions
+// its tier bundles in native/tiers.def (the tier is the file's suffix: dot_avx2.S and
+// dotsq_avx2.S -> avx2, dot_neondot.S -> neondot). Emulators such as Bochs'
 // Tiger Lake model implement more AVX-512 subsets (DQ, VBMI, ...) than the avx512vnni tier asks
 // of a CPU, so a kernel that slipped in, say, a zmm VXORPS (AVX512DQ) would pass there and raise
 // #UD on a CPU with only F, BW, VL and VNNI. This catches it before it ships.
@@ -101,29 +102,34 @@ function classify(mnemonic, ops) {
   return vex.int256 && /%ymm/.test(ops) ? 'avx2' : 'avx';
 }
 
-const files = readdirSync(join(root, 'asm/x86_64')).filter((f) => f.endsWith('.S')).sort();
 const work = mkdtempSync(join(tmpdir(), 'simdot-isa-'));
 let failures = 0;
-const gyp = [...readFileSync(join(root, 'binding.gyp'), 'utf8').matchAll(/"asm\/x86_64\/([^"]+\.S)"/g)].map((m) => m[1]);
-for (const file of files.filter((f) => !gyp.includes(f))) {
-  console.log(`FAIL ${file}: not in binding.gyp's x64 sources, so the addon would not link it`);
+
+function fail(message) {
+  console.log(message);
   failures++;
 }
-for (const file of gyp.filter((f) => !files.includes(f))) {
-  console.log(`FAIL binding.gyp: lists asm/x86_64/${file}, which does not exist`);
-  failures++;
-}
-try {
+
+/**
+ * Audits the .S files of one architecture: each listed in binding.gyp's sources for it, each named
+ * after its tier, each instruction of each function within the tier's features (classify), and
+ * each reference to a function of another file (the relocations objdump -r prints) allowed by
+ * `reaches(tier, symbol)`.
+ */
+function audit({ dir, gypArch, tiers, gcc, objdump, relocation, classify, decode = (m, o) => [m, o], reaches }) {
+  const files = readdirSync(join(root, 'asm', dir)).filter((f) => f.endsWith('.S')).sort();
+  const gyp = [...readFileSync(join(root, 'binding.gyp'), 'utf8').matchAll(new RegExp(`"asm/${dir}/([^"]+\\.S)"`, 'g'))].map((m) => m[1]);
+  for (const file of files.filter((f) => !gyp.includes(f))) fail(`FAIL ${file}: not in binding.gyp's ${gypArch} sources, so the addon would not link it`);
+  for (const file of gyp.filter((f) => !files.includes(f))) fail(`FAIL binding.gyp: lists asm/${dir}/${file}, which does not exist`);
   for (const file of files) {
-    const tier = Object.keys(TIERS).find((t) => file.endsWith(`_${t}.S`));
+    const tier = Object.keys(tiers).find((t) => file.endsWith(`_${t}.S`));
     if (!tier) {
-      console.log(`FAIL ${file}: no tier in its name (expected *_<tier>.S with tier one of ${Object.keys(TIERS).join(', ')})`);
-      failures++;
+      fail(`FAIL ${file}: no tier in its name (expected *_<tier>.S with tier one of ${Object.keys(tiers).join(', ')})`);
       continue;
     }
     const object = join(work, `${file}.o`);
-    execFileSync('gcc', ['-c', '-I', join(root, 'asm/include'), join(root, 'asm/x86_64', file), '-o', object]);
-    const listing = execFileSync('objdump', ['-d', '-r', '--no-show-raw-insn', object], { encoding: 'utf8' });
+    execFileSync(gcc, ['-c', '-I', join(root, 'asm/include'), join(root, 'asm', dir, file), '-o', object]);
+    const listing = execFileSync(objdump, ['-d', '-r', '--no-show-raw-insn', object], { encoding: 'utf8' });
     const used = new Map();
     let fn = '?';
     for (const line of listing.split('\n')) {
@@ -133,27 +139,21 @@ try {
         if (!fn.startsWith('.L')) used.set(fn, new Set());
         continue;
       }
-      // A relocation (objdump -r) names what the instruction above it refers to: a function of
-      // another file, or this file's own data.
-      const reloc = /^\s+[0-9a-f]+:\s+R_X86_64_\w+\s+([\w.$]+)/.exec(line);
+      // A relocation names what the instruction above it refers to: a function of another file,
+      // or this file's own data.
+      const reloc = relocation.exec(line);
       if (reloc) {
-        if (reloc[1].startsWith('simdot_') && !reloc[1].endsWith(`_${tier}`)) {
-          console.log(`FAIL ${file} ${fn}: refers to ${reloc[1]}, a function outside the ${tier} tier`);
-          failures++;
+        if (reloc[1].startsWith('simdot_') && !reaches(tier, reloc[1])) {
+          fail(`FAIL ${file} ${fn}: refers to ${reloc[1]}, a function outside what the ${tier} tier may run`);
         }
         continue;
       }
       const insn = /^\s+[0-9a-f]+:\s+(\S+)\s*(.*)$/.exec(line);
       if (!insn) continue;
-      let [, mnemonic, ops] = insn;
-      if (mnemonic === '{vex}' || mnemonic === '{evex}') {
-        // An explicit encoding prefix: VEX-encoded VNNI is AVX-VNNI, not part of any tier here.
-        [mnemonic, ops] = [`${mnemonic} ${ops.split(/\s+/)[0]}`, ops.split(/\s+/).slice(1).join(' ')];
-      }
+      const [mnemonic, ops] = decode(insn[1], insn[2]);
       const ext = classify(mnemonic, ops);
-      if (!ext || !TIERS[tier].includes(ext)) {
-        console.log(`FAIL ${file} ${fn}: ${mnemonic} ${ops} needs ${ext ?? 'an unclassified extension (add it to scripts/check-isa.mjs)'}, outside the ${tier} tier`);
-        failures++;
+      if (!ext || !tiers[tier].includes(ext)) {
+        fail(`FAIL ${file} ${fn}: ${mnemonic} ${ops} needs ${ext ?? 'an unclassified extension (add it to scripts/check-isa.mjs)'}, outside the ${tier} tier`);
       } else {
         used.get(fn)?.add(ext);
       }
@@ -162,6 +162,22 @@ try {
       console.log(`${file} ${name}: ${[...exts].filter((e) => e !== 'base').sort().join(', ') || 'base'}`);
     }
   }
+}
+
+try {
+  audit({
+    dir: 'x86_64',
+    gypArch: 'x64',
+    tiers: TIERS,
+    gcc: 'gcc',
+    objdump: 'objdump',
+    relocation: /^\s+[0-9a-f]+:\s+R_X86_64_\w+\s+([\w.$]+)/,
+    classify,
+    // An explicit encoding prefix: VEX-encoded VNNI is AVX-VNNI, not part of any tier here.
+    decode: (m, o) => (m === '{vex}' || m === '{evex}' ? [`${m} ${o.split(/\s+/)[0]}`, o.split(/\s+/).slice(1).join(' ')] : [m, o]),
+    // dotsq_<tier>.S calls the bodies of dot_<tier>.S: the same tier only.
+    reaches: (tier, symbol) => symbol.endsWith(`_${tier}`),
+  });
   auditAarch64();
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -175,12 +191,7 @@ process.exit(failures ? 1 : 0);
 // crypto and atomic extensions...) belongs to no tier. Instructions are listed by name; an
 // unknown one fails until it is classified here.
 function auditAarch64() {
-  const files = readdirSync(join(root, 'asm/aarch64')).filter((f) => f.endsWith('.S')).sort();
-  const gypArm = [...readFileSync(join(root, 'binding.gyp'), 'utf8').matchAll(/"asm\/aarch64\/([^"]+\.S)"/g)].map((m) => m[1]);
-  for (const file of files.filter((f) => !gypArm.includes(f))) fail(`FAIL ${file}: not in binding.gyp's arm64 sources, so the addon would not link it`);
-  for (const file of gypArm.filter((f) => !files.includes(f))) fail(`FAIL binding.gyp: lists asm/aarch64/${file}, which does not exist`);
-  const tools = ['aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-objdump'];
-  for (const tool of tools) {
+  for (const tool of ['aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-objdump']) {
     try {
       execFileSync(tool, ['--version'], { stdio: 'ignore' });
     } catch {
@@ -203,62 +214,30 @@ function auditAarch64() {
   );
   const DOTPROD = new Set(['sdot', 'udot']);
   const I8MM = new Set(['smmla', 'ummla', 'usmmla', 'usdot', 'sudot']);
-  const classify64 = (mnemonic, ops) => {
-    const m = mnemonic.replace(/^b\.(eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)$/, 'b');
-    if (/\b[zp]\d+\b|\bp\d+\/[zm]/.test(ops)) return 'sve';
-    if (DOTPROD.has(m)) return 'dotprod';
-    if (I8MM.has(m)) return 'i8mm';
-    // Half-precision arithmetic is FP16 (ARMv8.2), in no tier.
-    if (/^f/.test(m) && /\.(4|8)h\b|\bh\d+\b/.test(ops)) return 'fp16';
-    if (/\bv\d+\.|\b[qdsbh]\d+\b/.test(ops) && ASIMD.has(m)) return 'asimd';
-    if (A64.has(m) || ASIMD.has(m)) return 'base';
-    return undefined;
-  };
-  for (const file of files) {
-    const tier = Object.keys(AARCH64_TIERS).find((t) => file.endsWith(`_${t}.S`));
-    if (!tier) {
-      fail(`FAIL ${file}: no tier in its name (expected *_<tier>.S with tier one of ${Object.keys(AARCH64_TIERS).join(', ')})`);
-      continue;
-    }
-    const allowed = AARCH64_TIERS[tier].concat('asimd');
-    const object = join(work, `${file}.o`);
-    execFileSync('aarch64-linux-gnu-gcc', ['-c', '-I', join(root, 'asm/include'), join(root, 'asm/aarch64', file), '-o', object]);
-    const listing = execFileSync('aarch64-linux-gnu-objdump', ['-d', '-r', '--no-show-raw-insn', object], { encoding: 'utf8' });
-    const used = new Map();
-    let fn = '?';
-    for (const line of listing.split('\n')) {
-      const label = /^[0-9a-f]+ <([^>]+)>:$/.exec(line);
-      if (label) {
-        fn = label[1];
-        if (!fn.startsWith('.L')) used.set(fn, new Set());
-        continue;
-      }
-      // A call or jump into another file must land in a tier whose features this one has.
-      const reloc = /^\s+[0-9a-f]+:\s+R_AARCH64_\w+\s+([\w.$]+)/.exec(line);
-      if (reloc) {
-        const target = TIER_DEF.find((t) => reloc[1].startsWith('simdot_') && reloc[1].endsWith(`_${t.name}`));
-        if (reloc[1].startsWith('simdot_') && (!target || !target.features.every((f) => AARCH64_TIERS[tier].includes(f)))) {
-          fail(`FAIL ${file} ${fn}: refers to ${reloc[1]}, which needs features the ${tier} tier lacks`);
-        }
-        continue;
-      }
-      const insn = /^\s+[0-9a-f]+:\s+([a-z0-9.]+)\s*(.*)$/.exec(line);
-      if (!insn) continue;
-      const [, mnemonic, ops] = insn;
-      const ext = classify64(mnemonic, ops);
-      if (!ext || !allowed.includes(ext)) {
-        fail(`FAIL ${file} ${fn}: ${mnemonic} ${ops} needs ${ext ?? 'an unclassified extension (add it to scripts/check-isa.mjs)'}, outside the ${tier} tier`);
-      } else {
-        used.get(fn)?.add(ext);
-      }
-    }
-    for (const [name, exts] of used) {
-      console.log(`${file} ${name}: ${[...exts].filter((e) => e !== 'base').sort().join(', ') || 'base'}`);
-    }
-  }
-}
-
-function fail(message) {
-  console.log(message);
-  failures++;
+  audit({
+    dir: 'aarch64',
+    gypArch: 'arm64',
+    // Every aarch64 tier has Advanced SIMD.
+    tiers: Object.fromEntries(Object.entries(AARCH64_TIERS).map(([t, exts]) => [t, [...exts, 'asimd']])),
+    gcc: 'aarch64-linux-gnu-gcc',
+    objdump: 'aarch64-linux-gnu-objdump',
+    relocation: /^\s+[0-9a-f]+:\s+R_AARCH64_\w+\s+([\w.$]+)/,
+    classify: (mnemonic, ops) => {
+      const m = mnemonic.replace(/^b\.(eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)$/, 'b');
+      if (/\b[zp]\d+\b|\bp\d+\/[zm]/.test(ops)) return 'sve';
+      if (DOTPROD.has(m)) return 'dotprod';
+      if (I8MM.has(m)) return 'i8mm';
+      // Half-precision arithmetic is FP16 (ARMv8.2), in no tier.
+      if (/^f/.test(m) && /\.(4|8)h\b|\bh\d+\b/.test(ops)) return 'fp16';
+      if (/\bv\d+\.|\b[qdsbh]\d+\b/.test(ops) && ASIMD.has(m)) return 'asimd';
+      if (A64.has(m) || ASIMD.has(m)) return 'base';
+      return undefined;
+    },
+    // The i8mm kernel hands some shapes to the neondot one: a tier may run a kernel whose tier's
+    // features are a subset of its own.
+    reaches: (tier, symbol) => {
+      const target = TIER_DEF.find((t) => symbol.endsWith(`_${t.name}`));
+      return target !== undefined && target.features.every((f) => AARCH64_TIERS[tier].includes(f));
+    },
+  });
 }
