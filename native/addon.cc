@@ -203,7 +203,8 @@ bool ParseSearch(const Napi::CallbackInfo &info, simdot::SearchSpec *spec) {
           .ThrowAsJavaScriptException();
       return false;
     }
-    if (!data || length != spec->nrows) {
+    // A zero-length array has no data pointer; with no rows nothing reads it.
+    if (length != spec->nrows || (!data && length != 0)) {
       ThrowRange(info, "simdot binding: affine array length is not the row count");
       return false;
     }

@@ -14,7 +14,7 @@
 #   4. No prebuild and no compiler: npm install still succeeds, the package runs on `js` with the
 #      right results, info().loadError says why, one warning says so at import, and
 #      SIMDOT_KERNEL=js silences it.
-#   5. `npm install --build-from-source` with a compiler: a local build, and it is the one loaded.
+#   5. `npm_config_build_from_source=true npm install` with a compiler (as the README says): a local build, and it is the one loaded.
 #
 # Needs: dist/ built and prebuilds/linux-{x64,arm64} made (both are made here when missing),
 # qemu-aarch64 and /usr/aarch64-linux-gnu (Debian: qemu-user, gcc-aarch64-linux-gnu). The arm64
@@ -200,11 +200,11 @@ rm -f "$bare"/stderr.*
   --load-error 'SIMDOT_KERNEL=js'
 stderr_empty "$bare" "SIMDOT_KERNEL=js silences the warning"
 
-step "linux-x64: npm install --build-from-source, with a compiler"
+step "linux-x64: npm_config_build_from_source=true npm install, with a compiler"
 source_app=$(app source "$tarball")
-if (cd "$source_app" && npm install "$tarball" --build-from-source "${npm_quiet[@]}" >"$work/source.log" 2>&1); then
-  pass "npm install --build-from-source"
-else fail "npm install --build-from-source: $(tail -20 "$work/source.log")"; fi
+if (cd "$source_app" && npm_config_build_from_source=true npm install "$tarball" "${npm_quiet[@]}" >"$work/source.log" 2>&1); then
+  pass "npm_config_build_from_source=true npm install"
+else fail "npm_config_build_from_source=true npm install: $(tail -20 "$work/source.log")"; fi
 consumers "$source_app" node | expect "built from source" --consumers esm,cjs --native true --kernel "$best" \
   --binding node_modules/simdot/build/Release/simdot.node
 

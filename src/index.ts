@@ -24,7 +24,8 @@ import {
 
 import { LADDERS, OPERATIONS, PORTABLE_LADDER, TIERS, type Operation, type Tier } from './tiers.js';
 
-export { TIERS, type Operation, type Tier };
+export { OPERATIONS, TIERS, type Operation, type Tier };
+export { type Vector } from './validate.js';
 
 /** This architecture's ladder, best first: the tiers a cap can choose among here. */
 const LADDER = LADDERS[process.arch] ?? PORTABLE_LADDER;
@@ -421,8 +422,11 @@ export {
   type IndexSearchResult,
   type Metric,
   type Precision,
+  type SharedChunk,
   type SharedIndex,
 } from './vector-index.js';
 export { type IndexLoadOptions } from './vector-index.js';
 export { openStore, writeStore, StoreReader, type ElementType, type FileError, type StoreArray, type StoreArrayInfo } from './store.js';
-export { openNpy, readNpy, writeNpy, type NpyArray, type NpyReader } from './npy.js';
+export { type ElementArray, type ElementArrays, type FileErrorCode, type Into } from './file-io.js';
+export { openNpy, readNpy, writeNpy, type NpyArray, type NpyDtype, type NpyReader } from './npy.js';
+export { mergeTopK, type MergeTopKOptions } from './merge.js';

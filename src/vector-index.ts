@@ -99,7 +99,8 @@ export interface SharedIndex {
   chunks: SharedChunk[];
 }
 
-interface SharedChunk {
+/** One chunk of a shared index: its SharedArrayBuffers and its row count at share(). */
+export interface SharedChunk {
   rows: number;
   data: SharedArrayBuffer;
   keys: SharedArrayBuffer;

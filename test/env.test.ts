@@ -95,7 +95,7 @@ describe('ES module entry', () => {
       { encoding: 'utf8' },
     );
     expect(out.trim()).toBe(
-      'scalar Index,StoreReader,TIERS,dequantize,dot,dots,info,normalize,openNpy,openStore,quantize,readNpy,topK,topKAsync,topKBatch,topKBatchAsync,useKernel,writeNpy,writeStore 6',
+      'scalar Index,OPERATIONS,StoreReader,TIERS,dequantize,dot,dots,info,mergeTopK,normalize,openNpy,openStore,quantize,readNpy,topK,topKAsync,topKBatch,topKBatchAsync,useKernel,writeNpy,writeStore 6',
     );
   });
 });
