@@ -2,6 +2,11 @@
   "targets": [
     {
       "target_name": "simdot",
+      "variables": {
+        # 1 for a Windows build with a GNU toolchain (the mingw-w64 cross build of
+        # scripts/prebuild.mjs, which ships as the win32-x64 prebuild): it assembles the .S kernels.
+        "simdot_win_gnu%": 0
+      },
       "sources": [
         "native/addon.cc",
         "native/dispatch.cc",
@@ -52,7 +57,7 @@
       "conditions": [
         # The GNU-syntax .S kernels need a GNU-compatible assembler (gcc or clang); MSVC builds
         # get the portable kernels only.
-        ["OS!='win' and target_arch=='x64'", {
+        ["target_arch=='x64' and (OS!='win' or simdot_win_gnu==1)", {
           "sources": [
             "asm/x86_64/dot_avx2.S",
             "asm/x86_64/dotsq_avx2.S",
@@ -67,7 +72,7 @@
             "asm/aarch64/dot_i8mm.S"
           ]
         }],
-        ["OS=='win'", {
+        ["OS=='win' and simdot_win_gnu==0", {
           "defines": ["SIMDOT_NO_ASM"]
         }]
       ]

@@ -1,5 +1,6 @@
 // SIMDOT_KERNEL, read once at import: each case runs in a child process with its own environment.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { distDir, simdot } from './load.js';
 
@@ -86,7 +87,7 @@ describe('ES module entry', () => {
       [
         '--input-type=module',
         '-e',
-        `import * as esm from ${JSON.stringify(distDir + 'index.mjs')};
+        `import * as esm from ${JSON.stringify(pathToFileURL(distDir + 'index.mjs').href)};
          import { createRequire } from 'node:module';
          const cjs = createRequire(import.meta.url)(${JSON.stringify(distDir + 'index.js')});
          esm.useKernel('scalar');

@@ -12,6 +12,15 @@
  * declares callee-saved (rdi, rsi, xmm6-xmm15); EPILOGUE restores them. A kernel therefore has
  * one body for both ABIs and may freely clobber rax, rcx, rdx, rsi, rdi, r8-r11, all vector and
  * opmask registers.
+ *
+ * On Win64 every function also carries SEH unwind data (.pdata/.xdata), which Windows needs to
+ * walk the stack through it: for an exception raised in another thread or by a debugger, a
+ * crash dump, a profiler's stack sample. FUNC_BEGIN/FUNC_END open and close the function's
+ * record; the prologue macros (PROLOGUE, BODY_PROLOGUE) describe what they push and save. The
+ * unwinder reads those descriptions instead of the code, so on Win64 every stack adjustment
+ * and register save must happen inside a prologue macro, and an epilogue must be exactly
+ * "add/lea rsp; pop...; ret" with nothing in between: that is why the kernels run VZEROUPPER
+ * before EPILOGUE, not after it.
  */
 #ifndef SIMDOT_ASM_H
 #define SIMDOT_ASM_H
@@ -53,15 +62,27 @@
 #  define SIMDOT_LANDING_PAD
 #endif
 
+/* Win64: a .pdata entry for every function, hidden bodies included; without one, Windows
+ * takes the return address to be at [rsp], which is wrong wherever a function has pushed or
+ * allocated, and a stack walk through it goes astray. */
+#if defined(SIMDOT_WIN64)
+#  define SIMDOT_SEH_PROC(name) .seh_proc SYM(name);
+#  define SIMDOT_SEH_ENDPROC .seh_endproc
+#else
+#  define SIMDOT_SEH_PROC(name)
+#  define SIMDOT_SEH_ENDPROC
+#endif
+
 #define FUNC_BEGIN(name)        \
     .text;                      \
     .globl SYM(name);           \
     SIMDOT_SYMBOL_TYPE(name);   \
     .p2align 5;                 \
 SYM(name):                      \
+    SIMDOT_SEH_PROC(name)       \
     SIMDOT_LANDING_PAD
 
-#define FUNC_END(name) SIMDOT_SYMBOL_SIZE(name)
+#define FUNC_END(name) SIMDOT_SYMBOL_SIZE(name) SIMDOT_SEH_ENDPROC
 
 #if defined(__aarch64__) && defined(SIMDOT_MACHO)
 /* Apple's arm64 assembler reads ';' as the start of a comment and separates statements on one
@@ -92,46 +113,84 @@ SYM(name):                      \
  * Only the exported kernels, the functions C calls, use them. A hidden body that only other .S
  * functions call (e.g. simdot_dots_i8_body_avx2) has a private contract instead: it takes the
  * SysV registers on every OS, because its callers have already run PROLOGUE, and it must not
- * run PROLOGUE again, which would take its arguments from the wrong registers on Win64. */
+ * run PROLOGUE again, which would take its arguments from the wrong registers on Win64.
+ * EPILOGUE is the last thing before ret: on Win64 anything between its pops and the ret would
+ * stop the unwinder from recognising the epilogue (see the top of this file). */
 #if defined(SIMDOT_WIN64)
+/* Win64 frame, from the caller's down: the fifth and sixth arguments at 40 and 48 above the
+ * return address (above the 32-byte shadow space), the return address, rdi, rsi, then the six
+ * registers SAVE_GPRS would push (rbx, rbp, r12-r15), then 168 bytes holding xmm6-15 at rsp+0
+ * (10 x 16 bytes + 8 to keep rsp 16-byte aligned for the calls to the bodies). rbp is then the
+ * frame pointer: the unwinder finds the saves from rbp whatever a kernel later does to rsp
+ * (the dotsq kernels realign it and keep a frame below). Unwinding may only see saves and
+ * allocations in the prologue, so PROLOGUE saves rbx, rbp and r12-r15 for every kernel, and
+ * SAVE_GPRS / RESTORE_GPRS are empty here. */
+#define SIMDOT_WIN64_XMM_AREA 168
+#define SIMDOT_WIN64_STACK_ARG5 (8 + 32 + 8 * 8 + SIMDOT_WIN64_XMM_AREA)
+.macro SIMDOT_WIN64_PUSH reg
+    pushq %\reg
+    .seh_pushreg %\reg
+.endm
+.macro SIMDOT_WIN64_SAVE_XMM n
+    vmovdqu %xmm\n, 16 * (\n - 6)(%rbp)
+    .seh_savexmm %xmm\n, 16 * (\n - 6)
+.endm
 .macro PROLOGUE nargs
-    pushq %rdi
-    pushq %rsi
-    subq $168, %rsp                 /* 10 x 16 bytes + 8 keeps rsp 16-byte aligned */
-    vmovdqu %xmm6,    0(%rsp)
-    vmovdqu %xmm7,   16(%rsp)
-    vmovdqu %xmm8,   32(%rsp)
-    vmovdqu %xmm9,   48(%rsp)
-    vmovdqu %xmm10,  64(%rsp)
-    vmovdqu %xmm11,  80(%rsp)
-    vmovdqu %xmm12,  96(%rsp)
-    vmovdqu %xmm13, 112(%rsp)
-    vmovdqu %xmm14, 128(%rsp)
-    vmovdqu %xmm15, 144(%rsp)
+    SIMDOT_WIN64_PUSH rdi
+    SIMDOT_WIN64_PUSH rsi
+    SIMDOT_WIN64_PUSH rbx
+    SIMDOT_WIN64_PUSH rbp
+    SIMDOT_WIN64_PUSH r12
+    SIMDOT_WIN64_PUSH r13
+    SIMDOT_WIN64_PUSH r14
+    SIMDOT_WIN64_PUSH r15
+    subq $SIMDOT_WIN64_XMM_AREA, %rsp
+    .seh_stackalloc SIMDOT_WIN64_XMM_AREA
+    /* The frame pointer before the saves that take an offset, as Windows' rules ask. */
+    movq %rsp, %rbp
+    .seh_setframe %rbp, 0
+    SIMDOT_WIN64_SAVE_XMM 6
+    SIMDOT_WIN64_SAVE_XMM 7
+    SIMDOT_WIN64_SAVE_XMM 8
+    SIMDOT_WIN64_SAVE_XMM 9
+    SIMDOT_WIN64_SAVE_XMM 10
+    SIMDOT_WIN64_SAVE_XMM 11
+    SIMDOT_WIN64_SAVE_XMM 12
+    SIMDOT_WIN64_SAVE_XMM 13
+    SIMDOT_WIN64_SAVE_XMM 14
+    SIMDOT_WIN64_SAVE_XMM 15
+    .seh_endprologue
     movq %rcx, %rdi
     movq %rdx, %rsi
     movq %r8,  %rdx
     movq %r9,  %rcx
-    /* return address + 32-byte shadow space + 2 pushes + 168 */
     .if \nargs >= 5
-    movq 224(%rsp), %r8
+    movq SIMDOT_WIN64_STACK_ARG5(%rsp), %r8
     .endif
     .if \nargs >= 6
-    movq 232(%rsp), %r9
+    movq SIMDOT_WIN64_STACK_ARG5 + 8(%rsp), %r9
     .endif
 .endm
+/* From rbp, so it holds whatever the kernel left in rsp; "lea rsp, [rbp + n]" is the form
+ * Windows documents for the first instruction of an epilogue with a frame pointer. */
 .macro EPILOGUE
-    vmovdqu    0(%rsp), %xmm6
-    vmovdqu   16(%rsp), %xmm7
-    vmovdqu   32(%rsp), %xmm8
-    vmovdqu   48(%rsp), %xmm9
-    vmovdqu   64(%rsp), %xmm10
-    vmovdqu   80(%rsp), %xmm11
-    vmovdqu   96(%rsp), %xmm12
-    vmovdqu  112(%rsp), %xmm13
-    vmovdqu  128(%rsp), %xmm14
-    vmovdqu  144(%rsp), %xmm15
-    addq $168, %rsp
+    vmovdqu    0(%rbp), %xmm6
+    vmovdqu   16(%rbp), %xmm7
+    vmovdqu   32(%rbp), %xmm8
+    vmovdqu   48(%rbp), %xmm9
+    vmovdqu   64(%rbp), %xmm10
+    vmovdqu   80(%rbp), %xmm11
+    vmovdqu   96(%rbp), %xmm12
+    vmovdqu  112(%rbp), %xmm13
+    vmovdqu  128(%rbp), %xmm14
+    vmovdqu  144(%rbp), %xmm15
+    leaq SIMDOT_WIN64_XMM_AREA(%rbp), %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbp
+    popq %rbx
     popq %rsi
     popq %rdi
 .endm
@@ -144,7 +203,16 @@ SYM(name):                      \
 
 /* SAVE_GPRS / RESTORE_GPRS: the general-purpose registers both ABIs declare callee-saved
  * (rbx, rbp, r12-r15; Win64's rdi and rsi are PROLOGUE's business), for kernels that need more
- * registers than the volatile ones. RESTORE_GPRS expects rsp back where SAVE_GPRS left it. */
+ * registers than the volatile ones. RESTORE_GPRS expects rsp back where SAVE_GPRS left it.
+ * On Win64 PROLOGUE has saved them already (unwind data can only describe saves made in the
+ * prologue), so both are empty there, and rbp already holds the value a kernel's
+ * "movq %rsp, %rbp" right after SAVE_GPRS gives it. */
+#if defined(SIMDOT_WIN64)
+.macro SAVE_GPRS
+.endm
+.macro RESTORE_GPRS
+.endm
+#else
 .macro SAVE_GPRS
     pushq %rbx
     pushq %rbp
@@ -161,6 +229,29 @@ SYM(name):                      \
     popq %rbp
     popq %rbx
 .endm
+#endif
+
+/* BODY_PROLOGUE / BODY_EPILOGUE: for a hidden body (private contract, no PROLOGUE) that moves
+ * rsp, e.g. to keep a realigned frame. On Win64 the body keeps rbp as its frame pointer, so
+ * that unwind data can describe a frame whose size is only known at run time; BODY_EPILOGUE
+ * goes right before each ret, with rsp back where BODY_PROLOGUE left it. Empty elsewhere, where
+ * the kernels carry no unwind tables at all. */
+#if defined(SIMDOT_WIN64)
+.macro BODY_PROLOGUE
+    SIMDOT_WIN64_PUSH rbp
+    movq %rsp, %rbp
+    .seh_setframe %rbp, 0
+    .seh_endprologue
+.endm
+.macro BODY_EPILOGUE
+    popq %rbp
+.endm
+#else
+.macro BODY_PROLOGUE
+.endm
+.macro BODY_EPILOGUE
+.endm
+#endif
 
 #endif /* __x86_64__ */
 

@@ -134,8 +134,8 @@ L(dot_i8_small_loop):
     decq    %rdx
     jnz     L(dot_i8_small_loop)
 L(dot_i8_done):
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dot_i8_avx2)
 
@@ -198,8 +198,8 @@ FUNC_BEGIN(simdot_dots_i8_avx2)
     PROLOGUE 5
     movl    $SIMDOT_AVX2_DOTS_I8_STREAM_PREFETCH, %r9d
     call    SYM(simdot_dots_i8_body_avx2)
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dots_i8_avx2)
 
@@ -214,8 +214,8 @@ FUNC_BEGIN(simdot_dots_i8_cached_avx2)
     PROLOGUE 5
     movl    $SIMDOT_AVX2_DOTS_I8_STREAM_PREFETCH_CACHED, %r9d
     call    SYM(simdot_dots_i8_body_avx2)
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dots_i8_cached_avx2)
 
@@ -243,6 +243,7 @@ FUNC_END(simdot_dots_i8_cached_avx2)
  * dim < 16 is a scalar loop.
  */
 FUNC_BEGIN(simdot_dots_i8_body_avx2)
+    BODY_PROLOGUE
     testq   %rcx, %rcx
     jz      L(dots_i8_done)
     cmpq    $16, %rdx
@@ -512,6 +513,7 @@ L(dots_i8_stream_partial):
     ROWS4_STORE_PARTIAL
 L(dots_i8_stream_done):
     movq    DOTS_I8_STREAM_SAVED_RSP(%rsp), %rsp
+    BODY_EPILOGUE
     ret
 
 L(dots_i8_small):                       /* dim < 16, nrows > 0 */
@@ -534,6 +536,7 @@ L(dots_i8_small_store):
     decq    %rcx
     jnz     L(dots_i8_small)
 L(dots_i8_done):
+    BODY_EPILOGUE
     ret
 FUNC_END(simdot_dots_i8_body_avx2)
 
@@ -715,8 +718,8 @@ FUNC_BEGIN(simdot_dot_f32_avx2)
     HSUM4   1, 0, 0, 0, 0
     .noaltmacro
     vmovaps %xmm12, %xmm0
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dot_f32_avx2)
 
@@ -732,8 +735,8 @@ FUNC_END(simdot_dot_f32_avx2)
 FUNC_BEGIN(simdot_dots_f32_avx2)
     PROLOGUE 5
     call    SYM(simdot_dots_f32_body_avx2)
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dots_f32_avx2)
 

@@ -123,8 +123,8 @@ L(dot_i8_reduce):
     vpshufd $0xb1, %xmm0, %xmm1
     vpaddd  %xmm1, %xmm0, %xmm0
     vmovd   %xmm0, %eax
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dot_i8_avx512vnni)
 
@@ -140,8 +140,8 @@ FUNC_END(simdot_dot_i8_avx512vnni)
 FUNC_BEGIN(simdot_dots_i8_avx512vnni)
     PROLOGUE 5
     call    SYM(simdot_dots_i8_body_avx512vnni)
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dots_i8_avx512vnni)
 
@@ -617,8 +617,8 @@ FUNC_BEGIN(simdot_dot_f32_avx512vnni)
     HSUM4   1, 0, 0, 0, 0
     .noaltmacro
     vmovaps %xmm12, %xmm0
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dot_f32_avx512vnni)
 
@@ -634,8 +634,8 @@ FUNC_END(simdot_dot_f32_avx512vnni)
 FUNC_BEGIN(simdot_dots_f32_avx512vnni)
     PROLOGUE 5
     call    SYM(simdot_dots_f32_body_avx512vnni)
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dots_f32_avx512vnni)
 

@@ -614,8 +614,8 @@ L(dotsq_f32_done):
     movq    %rbp, %rsp
     RESTORE_GPRS
 L(dotsq_f32_ret):
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dotsq_f32_avx2)
 /* ---- int8 ---------------------------------------------------------------------------------
@@ -859,7 +859,7 @@ L(dotsq_i8_done):
     movq    %rbp, %rsp
     RESTORE_GPRS
 L(dotsq_i8_ret):
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dotsq_i8_avx2)

@@ -431,8 +431,8 @@ L(dotsq_f32_done):
     movq    %rbp, %rsp
     RESTORE_GPRS
 L(dotsq_f32_ret):
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dotsq_f32_avx512vnni)
 
@@ -645,8 +645,8 @@ L(dotsq_i8_done):
     movq    %rbp, %rsp
     RESTORE_GPRS
 L(dotsq_i8_ret):
-    EPILOGUE
     vzeroupper
+    EPILOGUE
     ret
 FUNC_END(simdot_dotsq_i8_avx512vnni)
 
