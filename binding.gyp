@@ -57,19 +57,26 @@
       "conditions": [
         # The GNU-syntax .S kernels need a GNU-compatible assembler (gcc or clang); MSVC builds
         # get the portable kernels only.
+        # scalar_popcnt.c: the portable Hamming kernels with POPCNT, which the x86-64 table
+        # lists (kernels_x86_64.def), so it goes with the kernels; its functions alone are
+        # compiled for POPCNT (a target attribute), not the rest of the addon.
         ["target_arch=='x64' and (OS!='win' or simdot_win_gnu==1)", {
           "sources": [
             "asm/x86_64/dot_avx2.S",
             "asm/x86_64/dotsq_avx2.S",
+            "asm/x86_64/hamming_avx2.S",
             "asm/x86_64/dot_avx512vnni.S",
-            "asm/x86_64/dotsq_avx512vnni.S"
+            "asm/x86_64/dotsq_avx512vnni.S",
+            "asm/x86_64/hamming_avx512vnni.S",
+            "native/scalar_popcnt.c"
           ]
         }],
         ["OS!='win' and target_arch=='arm64'", {
           "sources": [
             "asm/aarch64/dot_neon.S",
             "asm/aarch64/dot_neondot.S",
-            "asm/aarch64/dot_i8mm.S"
+            "asm/aarch64/dot_i8mm.S",
+            "asm/aarch64/hamming_neon.S"
           ]
         }],
         ["OS=='win' and simdot_win_gnu==0", {

@@ -127,6 +127,32 @@ Napi::Value DotsF32(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Hamming(const Napi::CallbackInfo &info) {
+  View<uint8_t> a, b;
+  if (!GetView(info, 0, napi_uint8_array, &a) || !GetView(info, 1, napi_uint8_array, &b)) return {};
+  if (a.length != b.length) return ThrowRange(info, "simdot binding: lengths differ");
+  // The kernels' sums are exact below 2^29 bytes; longer vectors are summed in parts.
+  const simdot_hamming_t *kernel = GetInstance(info)->kernels.hamming;
+  double sum = 0;
+  for (size_t off = 0; off < a.length; off += size_t{1} << 28) {
+    sum += kernel(a.data + off, b.data + off, std::min<size_t>(size_t{1} << 28, a.length - off));
+  }
+  return Napi::Number::New(info.Env(), sum);
+}
+
+Napi::Value Hammings(const Napi::CallbackInfo &info) {
+  View<uint8_t> q, m;
+  View<uint32_t> out;
+  size_t nrows;
+  if (!GetView(info, 0, napi_uint8_array, &q) || !GetView(info, 1, napi_uint8_array, &m) ||
+      !GetView(info, 2, napi_uint32_array, &out) || !DotsShape(info, q, m, out, &nrows)) {
+    return {};
+  }
+  if (q.length >= (size_t{1} << 29)) return ThrowRange(info, "simdot binding: bit rows too long");
+  simdot::ScoreRows(GetInstance(info)->kernels, Elem::kBits, q.data, 1, m.data, q.length, nrows, out.data);
+  return info.Env().Undefined();
+}
+
 // --- search ---------------------------------------------------------------------------------
 
 // Reads a non-negative integer argument (a JS number), or fails.
@@ -151,13 +177,17 @@ bool ParseSearch(const Napi::CallbackInfo &info, simdot::SearchSpec *spec) {
   size_t offset;
   if (info.Length() < 1 ||
       napi_get_typedarray_info(info.Env(), info[0], &type, &length, &data, &buffer, &offset) != napi_ok ||
-      (type != napi_int8_array && type != napi_float32_array)) {
+      (type != napi_int8_array && type != napi_float32_array && type != napi_uint8_array)) {
     Napi::TypeError::New(info.Env(), "simdot binding: argument 0 has the wrong type").ThrowAsJavaScriptException();
     return false;
   }
-  spec->elem = type == napi_int8_array ? Elem::kI8 : Elem::kF32;
+  spec->elem = type == napi_int8_array ? Elem::kI8 : type == napi_uint8_array ? Elem::kBits : Elem::kF32;
   size_t nq_elems, nrows_elems;
-  if (spec->elem == Elem::kI8) {
+  if (spec->elem == Elem::kBits) {
+    View<uint8_t> q, m;
+    if (!GetView(info, 0, napi_uint8_array, &q) || !GetView(info, 1, napi_uint8_array, &m)) return false;
+    spec->queries = q.data, nq_elems = q.length, spec->rows = m.data, nrows_elems = m.length;
+  } else if (spec->elem == Elem::kI8) {
     View<int8_t> q, m;
     if (!GetView(info, 0, napi_int8_array, &q) || !GetView(info, 1, napi_int8_array, &m)) return false;
     spec->queries = q.data, nq_elems = q.length, spec->rows = m.data, nrows_elems = m.length;
@@ -171,7 +201,8 @@ bool ParseSearch(const Napi::CallbackInfo &info, simdot::SearchSpec *spec) {
     return false;
   }
   if (spec->dim == 0 || nq_elems % spec->dim != 0 || nrows_elems % spec->dim != 0 ||
-      (spec->elem == Elem::kI8 && spec->dim > simdot::kMaxI8Dim) || nrows_elems / spec->dim > UINT32_MAX) {
+      (spec->elem == Elem::kI8 && spec->dim > simdot::kMaxI8Dim) ||
+      (spec->elem == Elem::kBits && spec->dim >= (size_t{1} << 29)) || nrows_elems / spec->dim > UINT32_MAX) {
     ThrowRange(info, "simdot binding: bad search shape");
     return false;
   }
@@ -187,7 +218,8 @@ bool ParseSearch(const Napi::CallbackInfo &info, simdot::SearchSpec *spec) {
     }
     spec->filter = filter.data;
   }
-  // search(..., factor?, offset?, queryFactor?): the affine score (search.h, Affine).
+  // search(..., factor?, offset?, queryFactor?): the affine score (search.h, Affine), for dot
+  // products only.
   spec->affine = false;
   spec->affine_score = simdot::Affine{};
   for (size_t arg = 6; arg <= 7; arg++) {
@@ -222,6 +254,10 @@ bool ParseSearch(const Napi::CallbackInfo &info, simdot::SearchSpec *spec) {
     spec->affine_score.query_factor = qf.data;
     spec->affine = true;
   }
+  if (spec->affine && spec->elem == Elem::kBits) {
+    Napi::TypeError::New(info.Env(), "simdot binding: no affine score for Hamming distances").ThrowAsJavaScriptException();
+    return false;
+  }
   spec->kernels = GetInstance(info)->kernels;
   return true;
 }
@@ -234,8 +270,10 @@ napi_status MakeResult(napi_env env, Elem elem, bool affine, const std::vector<H
   void *index_data, *score_data;
   napi_value index_buffer, score_buffer, indices, scores;
   napi_status status;
-  const napi_typedarray_type score_type =
-      affine ? napi_float64_array : elem == Elem::kI8 ? napi_int32_array : napi_float32_array;
+  const napi_typedarray_type score_type = affine                ? napi_float64_array
+                                          : elem == Elem::kI8    ? napi_int32_array
+                                          : elem == Elem::kBits  ? napi_uint32_array
+                                                                 : napi_float32_array;
   if ((status = napi_create_arraybuffer(env, n * 4, &index_data, &index_buffer)) != napi_ok ||
       (status = napi_create_typedarray(env, napi_uint32_array, n, index_buffer, 0, &indices)) != napi_ok ||
       (status = napi_create_arraybuffer(env, n * (affine ? 8 : 4), &score_data, &score_buffer)) != napi_ok ||
@@ -453,6 +491,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dotF32", Napi::Function::New(env, DotF32, "dotF32"));
   exports.Set("dotsI8", Napi::Function::New(env, DotsI8, "dotsI8"));
   exports.Set("dotsF32", Napi::Function::New(env, DotsF32, "dotsF32"));
+  exports.Set("hamming", Napi::Function::New(env, Hamming, "hamming"));
+  exports.Set("hammings", Napi::Function::New(env, Hammings, "hammings"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setCap", Napi::Function::New(env, SetCap, "setCap"));
   exports.Set("search", Napi::Function::New(env, SearchSync, "search"));

@@ -63,8 +63,12 @@ extern "C" uint32_t simdot_detect_cpu_features(void) {
   using namespace simdot;
   uint32_t features = 0;
   const uint32_t max_leaf = Cpuid(0, 0).eax;
-  if (max_leaf < 7) return features;
+  if (max_leaf < 1) return features;
   const Regs l1 = Cpuid(1, 0);
+  // POPCNT (CPUID.1:ECX bit 23) needs no OS state, so it counts wherever the CPU has it, AVX or
+  // not (a Nehalem; an AMD K10, whose highest leaf is 5).
+  if (Bit(l1.ecx, 23)) features |= SIMDOT_F(popcnt);
+  if (max_leaf < 7) return features;
   const bool osxsave = Bit(l1.ecx, 27), avx = Bit(l1.ecx, 28), fma = Bit(l1.ecx, 12);
   if (!osxsave || !avx) return features;
   const uint64_t xcr0 = Xcr0();

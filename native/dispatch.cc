@@ -28,6 +28,10 @@ KernelSet Resolve(simdot_tier cap) {
   set.dot_f32 = reinterpret_cast<simdot_dot_f32_t *>(chosen[SIMDOT_OP_dot_f32]);
   set.dots_i8 = reinterpret_cast<simdot_dots_i8_t *>(chosen[SIMDOT_OP_dots_i8]);
   set.dots_f32 = reinterpret_cast<simdot_dots_f32_t *>(chosen[SIMDOT_OP_dots_f32]);
+  set.hamming = reinterpret_cast<simdot_hamming_t *>(chosen[SIMDOT_OP_hamming]);
+  set.hammings = reinterpret_cast<simdot_hammings_t *>(chosen[SIMDOT_OP_hammings]);
+  // Distances are exact integers on every tier: the batch kernel may be another tier's.
+  set.hammingsq = reinterpret_cast<simdot_hammingsq_t *>(chosen[SIMDOT_OP_hammingsq]);
   // int8 is exact on every tier, so the batch kernel may come from another tier than dots (the
   // i8mm tier has only a batch kernel of its own). A float32 batch kernel of another tier would
   // mix summation orders within one search: compose from the tier's own dots instead.

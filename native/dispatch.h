@@ -19,6 +19,9 @@ struct KernelSet {
   // per query, so scores never mix tiers.
   simdot_dotsq_i8_t *dotsq_i8;
   simdot_dotsq_f32_t *dotsq_f32;
+  simdot_hamming_t *hamming;
+  simdot_hammings_t *hammings;
+  simdot_hammingsq_t *hammingsq;
   // dots_i8 for rows expected in the L3 cache: the same results, with a farther prefetch where
   // the tier has such a variant (avx2), else dots_i8 itself. See ForMatrixBytes.
   simdot_dots_i8_t *dots_i8_cached;

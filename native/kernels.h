@@ -42,6 +42,15 @@ typedef void simdot_dotsq_i8_t(const int8_t *queries, size_t nq, const int8_t *r
 typedef void simdot_dotsq_f32_t(const float *queries, size_t nq, const float *rows, size_t dim,
                                 size_t nrows, float *out);
 
+/* Hamming distances of bit vectors (binary embeddings, 8 bits per byte): popcount(a XOR b) over
+ * n bytes. The sum fits 32 bits for n < 2^29; hammingsq scores up to SIMDOT_MAX_BATCH queries per
+ * row read, out[j * nrows + r], like dotsq. Any n, any alignment, no byte read outside the
+ * inputs, as for every kernel. */
+typedef uint32_t simdot_hamming_t(const uint8_t *a, const uint8_t *b, size_t n);
+typedef void simdot_hammings_t(const uint8_t *q, const uint8_t *rows, size_t n, size_t nrows, uint32_t *out);
+typedef void simdot_hammingsq_t(const uint8_t *queries, size_t nq, const uint8_t *rows, size_t n,
+                                size_t nrows, uint32_t *out);
+
 /* Tiers (tiers.def), operations (ops.def) and CPU features (features.def). Within one
  * architecture's ladder a lower tier number is a better tier. */
 typedef enum {
@@ -115,8 +124,11 @@ uint32_t simdot_supported_tiers(uint32_t cpu);
  * by position in the table. */
 const simdot_kernel *simdot_resolve(simdot_op op, simdot_tier cap, uint32_t cpu);
 
-/* Declare every kernel named in the architecture's table, plus the portable ones. */
+/* Declare every kernel named in the architecture's table, plus the portable ones. A table line
+ * SIMDOT_KERNEL_AS(op, tier, extra, name) is a second kernel of the same operation and tier that
+ * needs more features (simdot_<op>_<tier>_<name>); the one needing more wins where both run. */
 #define SIMDOT_KERNEL(op, tier, extra) simdot_##op##_t simdot_##op##_##tier;
+#define SIMDOT_KERNEL_AS(op, tier, extra, name) simdot_##op##_t simdot_##op##_##tier##_##name;
 #if defined(__x86_64__) || defined(_M_X64)
 #  include "kernels_x86_64.def"
 #elif defined(__aarch64__) || defined(_M_ARM64)
@@ -124,6 +136,7 @@ const simdot_kernel *simdot_resolve(simdot_op op, simdot_tier cap, uint32_t cpu)
 #endif
 #include "kernels_portable.def"
 #undef SIMDOT_KERNEL
+#undef SIMDOT_KERNEL_AS
 
 #if defined(__x86_64__) || defined(_M_X64)
 /* The avx2 tier's dots_i8 for rows the caller expects to find in the L3 cache: the same

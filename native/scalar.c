@@ -48,3 +48,36 @@ void simdot_dotsq_f32_scalar(const float *queries, size_t nq, const float *rows,
                              size_t nrows, float *out) {
   for (size_t j = 0; j < nq; j++) simdot_dots_f32_scalar(queries + j * dim, rows, dim, nrows, out + j * nrows);
 }
+
+/* Popcount of a 64-bit word without the POPCNT instruction (which the portable kernels may not
+ * assume): the classic SWAR sum, which compilers keep as shifts and multiplies. */
+static uint32_t popcount64(uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555u;
+  x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+  return (uint32_t)((x * 0x0101010101010101u) >> 56);
+}
+
+static uint64_t load64(const uint8_t *p) {
+  /* Byte by byte: any alignment, and the compiler turns it into one load. */
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+  return v;
+}
+
+uint32_t simdot_hamming_scalar(const uint8_t *a, const uint8_t *b, size_t n) {
+  uint32_t s = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) s += popcount64(load64(a + i) ^ load64(b + i));
+  for (; i < n; i++) s += popcount64((uint64_t)(a[i] ^ b[i]));
+  return s;
+}
+
+void simdot_hammings_scalar(const uint8_t *q, const uint8_t *rows, size_t n, size_t nrows, uint32_t *out) {
+  for (size_t r = 0; r < nrows; r++) out[r] = simdot_hamming_scalar(q, rows + r * n, n);
+}
+
+void simdot_hammingsq_scalar(const uint8_t *queries, size_t nq, const uint8_t *rows, size_t n, size_t nrows,
+                             uint32_t *out) {
+  for (size_t j = 0; j < nq; j++) simdot_hammings_scalar(queries + j * n, rows, n, nrows, out + j * nrows);
+}

@@ -46,6 +46,7 @@ namespace {
 
 int64_t KeyOf(Elem elem, uint32_t raw) {
   if (elem == Elem::kI8) return static_cast<int32_t>(raw);
+  if (elem == Elem::kBits) return -static_cast<int64_t>(raw);  // the smaller distance is better
   const uint32_t magnitude = raw & 0x7fffffffu;
   if (magnitude > 0x7f800000u) return INT64_MIN;  // NaN: below every number
   if (magnitude == 0) return 0;                    // -0 ties with +0
@@ -163,7 +164,7 @@ FilterCounts CountFilter(const uint8_t *filter, size_t begin, size_t end) {
   return c;
 }
 
-size_t ElemSize(Elem elem) { return elem == Elem::kI8 ? 1 : 4; }
+size_t ElemSize(Elem elem) { return elem == Elem::kF32 ? 4 : 1; }
 
 // Rows per block: for one query the scores of a block stay in L1; for several, the block of
 // rows itself stays in L2 while every group of queries passes over it.
@@ -336,6 +337,20 @@ float DotF32(const KernelSet &k, const float *a, const float *b, size_t n) {
 
 void ScoreRows(const KernelSet &k, Elem elem, const void *queries, size_t nq, const void *rows,
                size_t dim, size_t n, void *out) {
+  if (elem == Elem::kBits) {
+    const uint8_t *q = static_cast<const uint8_t *>(queries);
+    const uint8_t *m = static_cast<const uint8_t *>(rows);
+    uint32_t *o = static_cast<uint32_t *>(out);
+    for (size_t j = 0; j < nq; j += SIMDOT_MAX_BATCH) {
+      const size_t g = std::min<size_t>(SIMDOT_MAX_BATCH, nq - j);
+      if (g == 1) {
+        k.hammings(q + j * dim, m, dim, n, o + j * n);
+      } else {
+        k.hammingsq(q + j * dim, g, m, dim, n, o + j * n);
+      }
+    }
+    return;
+  }
   if (elem == Elem::kF32) {
     const float *q = static_cast<const float *>(queries);
     const float *m = static_cast<const float *>(rows);

@@ -12,7 +12,9 @@
 
 namespace simdot {
 
-enum class Elem { kI8, kF32 };
+// Row elements: int8 and float32 rank by dot product (higher first); bits (bytes of 8 packed
+// bits) by Hamming distance (lower first).
+enum class Elem { kI8, kF32, kBits };
 
 // Rows up to this length can never overflow an int32 score: 131071 * (-128 * -128) < 2^31.
 constexpr size_t kMaxI8Dim = 131071;

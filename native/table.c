@@ -7,6 +7,8 @@
 
 #define SIMDOT_KERNEL(op, tier, extra) \
   {SIMDOT_OP_##op, SIMDOT_TIER_##tier, (uint32_t)(extra), (simdot_any_fn *)(void *)&simdot_##op##_##tier},
+#define SIMDOT_KERNEL_AS(op, tier, extra, name) \
+  {SIMDOT_OP_##op, SIMDOT_TIER_##tier, (uint32_t)(extra), (simdot_any_fn *)(void *)&simdot_##op##_##tier##_##name},
 const simdot_kernel simdot_kernel_table[] = {
 #if !defined(SIMDOT_NO_ASM)
 #  if defined(__x86_64__) || defined(_M_X64)
@@ -18,6 +20,7 @@ const simdot_kernel simdot_kernel_table[] = {
 #include "kernels_portable.def"
 };
 #undef SIMDOT_KERNEL
+#undef SIMDOT_KERNEL_AS
 const size_t simdot_kernel_count = sizeof simdot_kernel_table / sizeof simdot_kernel_table[0];
 
 static const char *const tier_names[SIMDOT_TIER_COUNT] = {
@@ -86,6 +89,12 @@ simdot_tier simdot_cap_here(simdot_tier cap) {
   return SIMDOT_TIER_scalar;
 }
 
+static int bits(uint32_t x) {
+  int n = 0;
+  for (; x; x &= x - 1) n++;
+  return n;
+}
+
 static int eligible(const simdot_kernel *k, simdot_tier cap, uint32_t cpu) {
   const uint32_t needs = tier_features[k->tier] | k->extra_features;
   return here(k->tier) && k->tier >= cap && (cpu & needs) == needs;
@@ -108,7 +117,9 @@ const simdot_kernel *simdot_resolve(simdot_op op, simdot_tier cap, uint32_t cpu)
   for (size_t i = 0; i < simdot_kernel_count; i++) {
     const simdot_kernel *k = &simdot_kernel_table[i];
     if (k->op != op || !eligible(k, cap, cpu)) continue;
-    if (!best || k->tier < best->tier) best = k;
+    // The best tier; within one tier, the kernel that needs more features (a variant of the
+    // portable kernel with POPCNT, say) over the one that needs fewer.
+    if (!best || k->tier < best->tier || (k->tier == best->tier && bits(k->extra_features) > bits(best->extra_features))) best = k;
   }
   return best;
 }

@@ -5,7 +5,7 @@
 # Our machines and CI have no AVX-512 and qemu models none, so the AVX-512 kernels would
 # otherwise never execute before a user's CPU runs them. Bochs emulates AVX-512 (VNNI
 # included) but runs no Linux binary of ours, so this builds a bare-metal image from the same
-# sources the addon links (asm/x86_64/*.S, native/scalar.c) plus the check and a small harness
+# sources the addon links (asm/x86_64/*.S, native/scalar.c, native/scalar_popcnt.c) plus the check and a small harness
 # (test/bochs/), boots it, and reads the result from Bochs' port 0xe9 console.
 #
 # Exit status: 0 only when the image reported DONE rc=0 and every required tier reported
@@ -106,6 +106,8 @@ compile() { # source object [extra flags...]
 }
 for s in "${asm_sources[@]}"; do compile "$s" "$build/asm-$(basename "$s" .S).o"; done
 compile "$root/native/scalar.c" "$build/scalar.o" -std=c99
+# The x86-64 table's POPCNT Hamming kernels (their functions alone are compiled for POPCNT).
+compile "$root/native/scalar_popcnt.c" "$build/scalar_popcnt.o" -std=c99
 # The addon's dispatch table and its resolution (freestanding C): which kernels make a tier.
 compile "$root/native/table.c" "$build/table.o" -std=c99 -Wall -Wextra
 compile "$root/test/native/check.c" "$build/check.o" -std=c99

@@ -34,11 +34,12 @@ for s in "$root"/asm/x86_64/*.S; do
   objs+=("$o/$(basename "$s" .S).o")
 done
 $cc "${freestanding[@]}" -c "$root/native/scalar.c" -o "$o/scalar.o"
+$cc "${freestanding[@]}" -c "$root/native/scalar_popcnt.c" -o "$o/scalar_popcnt.o"
 $cc "${freestanding[@]}" -c "$root/native/table.c" -o "$o/table.o"
 $cc "${freestanding[@]}" -c "$root/test/native/check.c" -o "$o/check.o"
 $cxx -std=c++17 -O2 -Wall -Wextra -fno-exceptions -fno-rtti -I "$root/native" \
   -c "$root/native/cpu_x86_64.cc" -o "$o/cpu.o"
-objs+=("$o/scalar.o" "$o/table.o" "$o/cpu.o")
+objs+=("$o/scalar.o" "$o/scalar_popcnt.o" "$o/table.o" "$o/cpu.o")
 
 $cc -O2 -Wall -Wextra -c "$root/test/native/run_hosted.c" -o "$o/run_hosted.o"
 $cc -o "$out/run_hosted.exe" "$o/run_hosted.o" "$o/check.o" "${objs[@]}" -static

@@ -12,6 +12,13 @@
 // of the caller's file would not cover what it runs. And binding.gyp's x64 sources must list
 // exactly the files audited here, so that the addon links what the checks check.
 //
+// A kernel may need features beyond its tier's bundle: the third column of its line in
+// native/kernels_<arch>.def (e.g. SIMDOT_F(avx512vpopcntdq) for the avx512vnni Hamming kernels,
+// which the table then picks only on a CPU that has it). Those features are allowed in that
+// kernel, and in a hidden body (a function no table line names) only as far as every kernel
+// that reaches it, directly or through other bodies, lists them: a VPOPCNTQ in a dot kernel, or
+// in a body a dot kernel calls, still fails.
+//
 // An instruction this table does not know fails the check: classify it here when a kernel
 // starts using it.
 import { execFileSync } from 'node:child_process';
@@ -31,11 +38,24 @@ const tiersOf = (arch, implied) =>
 const TIERS = tiersOf('x86_64', ['sse', 'avx']);
 const AARCH64_TIERS = tiersOf('aarch64', []);
 
+// The kernels a table names (native/kernels_<arch>.def, with the portable ones), each with the
+// features it needs beyond its tier: symbol -> [feature...].
+function kernelExtras(defFile) {
+  const text = readFileSync(join(root, 'native', defFile), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+  const extras = new Map();
+  for (const m of text.matchAll(/^SIMDOT_KERNEL(_AS)?\((\w+),\s*(\w+),\s*(.*?)(?:,\s*(\w+))?\)\s*$/gm)) {
+    const symbol = `simdot_${m[2]}_${m[3]}${m[1] ? `_${m[5]}` : ''}`;
+    extras.set(symbol, [...m[4].matchAll(/SIMDOT_F\((\w+)\)/g)].map((f) => f[1]));
+  }
+  return extras;
+}
+
 // General-purpose instructions and the prefixes objdump prints for long NOPs.
 const BASE = new Set(
   `mov movl movq movb movw movabs movsbl movsbq movslq movzbl movzwl lea add sub and or orq orb xor test cmp cmpl cmpq cmpb
    inc dec neg not imul shl shr sar rol ror jmp je jne jz jnz jb jae ja jbe jl jle jg jge js jns call ret push pop
-   nop nopl nopw xchg data16 cs sete setne setb setae seta setbe setl setg cmove cmovne cmovb cmovae cmova cmovbe cmovl cmovge endbr64 bsf tzcnt`
+   nop nopl nopw xchg data16 cs sete setne setb setae seta setbe setl setg cmove cmovne cmovb cmovae cmova cmovbe cmovl cmovge endbr64 bsf tzcnt
+   movzbq incl decl incq decq xorb xorl xorq addl addq subl subq andl andq shll shrl shlq shrq`
     .split(/\s+/),
 );
 const SSE = new Set(['prefetcht0', 'prefetcht1', 'prefetcht2', 'prefetchnta']);
@@ -66,6 +86,8 @@ const VEX = {
   vpsrldq: { int256: true, evex: 'avx512bw' }, vpslldq: { int256: true, evex: 'avx512bw' },
   vpsllw: { int256: true, evex: 'avx512bw' }, vpsraw: { int256: true, evex: 'avx512bw' },
   vpsrad: { int256: true, evex: 'avx512f' }, vpextrd: { evex: 'avx512dq' },
+  vpshufb: { int256: true, evex: 'avx512bw' }, vpsadbw: { int256: true, evex: 'avx512bw' },
+  vpsrlw: { int256: true, evex: 'avx512bw' },
 };
 // EVEX-only instructions.
 const EVEX = {
@@ -80,8 +102,13 @@ const EVEX = {
   vextracti32x8: 'avx512dq', vinserti32x8: 'avx512dq', vextracti64x2: 'avx512dq', kmovb: 'avx512dq',
   vpmullq: 'avx512dq', vbroadcasti32x8: 'avx512dq', vfpclassps: 'avx512dq',
   vpermb: 'avx512vbmi', vpermi2b: 'avx512vbmi', vpmultishiftqb: 'avx512vbmi', vpcompressb: 'avx512vbmi2',
-  vpexpandb: 'avx512vbmi2', vpopcntb: 'avx512bitalg', vpopcntd: 'avx512vpopcntdq',
+  vpexpandb: 'avx512vbmi2', vpopcntb: 'avx512bitalg', vpopcntw: 'avx512bitalg',
+  // AVX512_VPOPCNTDQ: in no tier's bundle; a kernel lists it as an extra feature (see the top).
+  vpopcntd: 'avx512vpopcntdq', vpopcntq: 'avx512vpopcntdq',
 };
+// General-purpose instructions of extensions beyond the base ISA: like the EVEX ones above,
+// allowed only where a tier or a kernel's table line has the feature.
+const GPR_EXT = { popcnt: 'popcnt' };
 
 function evexOperands(ops) {
   return /%zmm|%k[0-7]|\{z\}|%[xy]mm(1[6-9]|2\d|3[01])\b/.test(ops);
@@ -90,6 +117,7 @@ function evexOperands(ops) {
 function classify(mnemonic, ops) {
   if (BASE.has(mnemonic)) return 'base';
   if (SSE.has(mnemonic)) return 'sse';
+  if (mnemonic in GPR_EXT) return GPR_EXT[mnemonic];
   if (mnemonic in EVEX) return EVEX[mnemonic];
   const vex = VEX[mnemonic];
   if (!vex) return undefined;
@@ -112,15 +140,21 @@ function fail(message) {
 
 /**
  * Audits the .S files of one architecture: each listed in binding.gyp's sources for it, each named
- * after its tier, each instruction of each function within the tier's features (classify), and
- * each reference to a function of another file (the relocations objdump -r prints) allowed by
- * `reaches(tier, symbol)`.
+ * after its tier, each instruction of each function within what the function may use (classify),
+ * and each reference to a function of another file (the relocations objdump -r prints) allowed by
+ * `reaches(tier, symbol)`. What a function may use: its tier's features, plus the extra features
+ * of its line in `defFile` (native/kernels_<arch>.def), or for a hidden body the extras that every
+ * kernel reaching it lists (see the top of this file).
  */
-function audit({ dir, gypArch, tiers, gcc, objdump, relocation, classify, decode = (m, o) => [m, o], reaches }) {
+function audit({ dir, gypArch, tiers, gcc, objdump, relocation, classify, decode = (m, o) => [m, o], reaches, defFile }) {
   const files = readdirSync(join(root, 'asm', dir)).filter((f) => f.endsWith('.S')).sort();
   const gyp = [...readFileSync(join(root, 'binding.gyp'), 'utf8').matchAll(new RegExp(`"asm/${dir}/([^"]+\\.S)"`, 'g'))].map((m) => m[1]);
   for (const file of files.filter((f) => !gyp.includes(f))) fail(`FAIL ${file}: not in binding.gyp's ${gypArch} sources, so the addon would not link it`);
   for (const file of gyp.filter((f) => !files.includes(f))) fail(`FAIL binding.gyp: lists asm/${dir}/${file}, which does not exist`);
+  const extras = kernelExtras(defFile);
+  // Every function of every file: its file, tier, instructions (with the extension each needs)
+  // and the simdot_* functions it refers to.
+  const functions = new Map();
   for (const file of files) {
     const tier = Object.keys(tiers).find((t) => file.endsWith(`_${t}.S`));
     if (!tier) {
@@ -130,37 +164,70 @@ function audit({ dir, gypArch, tiers, gcc, objdump, relocation, classify, decode
     const object = join(work, `${file}.o`);
     execFileSync(gcc, ['-c', '-I', join(root, 'asm/include'), join(root, 'asm', dir, file), '-o', object]);
     const listing = execFileSync(objdump, ['-d', '-r', '--no-show-raw-insn', object], { encoding: 'utf8' });
-    const used = new Map();
-    let fn = '?';
+    let fn = null;
     for (const line of listing.split('\n')) {
       const label = /^[0-9a-f]+ <([^>]+)>:$/.exec(line);
       if (label) {
-        fn = label[1];
-        if (!fn.startsWith('.L')) used.set(fn, new Set());
+        if (!label[1].startsWith('.L')) {
+          fn = { name: label[1], file, tier, insns: [], refs: new Set() };
+          functions.set(fn.name, fn);
+        }
         continue;
       }
+      if (!fn) continue;
       // A relocation names what the instruction above it refers to: a function of another file,
       // or this file's own data.
       const reloc = relocation.exec(line);
       if (reloc) {
-        if (reloc[1].startsWith('simdot_') && !reaches(tier, reloc[1])) {
-          fail(`FAIL ${file} ${fn}: refers to ${reloc[1]}, a function outside what the ${tier} tier may run`);
+        if (reloc[1].startsWith('simdot_')) {
+          if (!reaches(tier, reloc[1])) {
+            fail(`FAIL ${file} ${fn.name}: refers to ${reloc[1]}, a function outside what the ${tier} tier may run`);
+          }
+          fn.refs.add(reloc[1]);
         }
         continue;
       }
       const insn = /^\s+[0-9a-f]+:\s+(\S+)\s*(.*)$/.exec(line);
       if (!insn) continue;
       const [mnemonic, ops] = decode(insn[1], insn[2]);
-      const ext = classify(mnemonic, ops);
-      if (!ext || !tiers[tier].includes(ext)) {
-        fail(`FAIL ${file} ${fn}: ${mnemonic} ${ops} needs ${ext ?? 'an unclassified extension (add it to scripts/check-isa.mjs)'}, outside the ${tier} tier`);
-      } else {
-        used.get(fn)?.add(ext);
+      fn.insns.push({ mnemonic, ops, ext: classify(mnemonic, ops) });
+    }
+  }
+  // The extras each function may use: a table kernel's own; a hidden body's, those all the
+  // kernels that reach it have in common (none when no kernel reaches it).
+  const allowedExtras = new Map();
+  for (const [name, fn] of functions) {
+    if (!extras.has(name)) continue;
+    const seen = new Set([name]);
+    const queue = [name];
+    while (queue.length) {
+      const f = functions.get(queue.shift());
+      for (const ref of f?.refs ?? []) {
+        if (seen.has(ref) || extras.has(ref) || !functions.has(ref)) continue;
+        seen.add(ref);
+        queue.push(ref);
       }
     }
-    for (const [name, exts] of used) {
-      console.log(`${file} ${name}: ${[...exts].filter((e) => e !== 'base').sort().join(', ') || 'base'}`);
+    for (const reached of seen) {
+      const mine = extras.get(name);
+      const before = allowedExtras.get(reached);
+      allowedExtras.set(reached, before === undefined ? mine : before.filter((e) => mine.includes(e)));
     }
+  }
+  for (const [name, fn] of functions) {
+    const extra = allowedExtras.get(name) ?? [];
+    const allowed = [...tiers[fn.tier], ...extra];
+    const where = extra.length ? `the ${fn.tier} tier and ${name}'s extra features (${extra.join(', ')})` : `the ${fn.tier} tier`;
+    const used = new Set();
+    for (const { mnemonic, ops, ext } of fn.insns) {
+      if (!ext || !allowed.includes(ext)) {
+        fail(`FAIL ${fn.file} ${name}: ${mnemonic} ${ops} needs ${ext ?? 'an unclassified extension (add it to scripts/check-isa.mjs)'}, outside ${where}`);
+      } else {
+        used.add(ext);
+      }
+    }
+    const listed = extras.has(name) ? (extra.length ? ` [table: +${extra.join(', +')}]` : ' [table]') : extra.length ? ` [body: +${extra.join(', +')}]` : '';
+    console.log(`${fn.file} ${name}: ${[...used].filter((e) => e !== 'base').sort().join(', ') || 'base'}${listed}`);
   }
 }
 
@@ -177,6 +244,7 @@ try {
     decode: (m, o) => (m === '{vex}' || m === '{evex}' ? [`${m} ${o.split(/\s+/)[0]}`, o.split(/\s+/).slice(1).join(' ')] : [m, o]),
     // dotsq_<tier>.S calls the bodies of dot_<tier>.S: the same tier only.
     reaches: (tier, symbol) => symbol.endsWith(`_${tier}`),
+    defFile: 'kernels_x86_64.def',
   });
   auditAarch64();
 } finally {
@@ -210,10 +278,11 @@ function auditAarch64() {
      add sub mul mla mls addp addv saddlv uaddlv smull smull2 umull umull2 smlal smlal2 sadalp uadalp saddlp uaddlp
      saddw saddw2 sxtl sxtl2 uxtl uxtl2 xtn xtn2 shl sshr ushr sshll sshll2 ushll ushll2 and orr eor bic bsl bit bif
      not cmeq cmgt cmge cmlt cmle cmhi cmhs abs neg smax smin umax umin fmla fmls fmul fadd fsub faddp fmax fmin
-     fabs fneg fcvt scvtf ucvtf fcvtzs fcvtzu fmov`.split(/\s+/),
+     fabs fneg fcvt scvtf ucvtf fcvtzs fcvtzu fmov cnt`.split(/\s+/),
   );
   const DOTPROD = new Set(['sdot', 'udot']);
   const I8MM = new Set(['smmla', 'ummla', 'usmmla', 'usdot', 'sudot']);
+  const CSSC = new Set(['abs', 'cnt', 'ctz', 'smax', 'smin', 'umax', 'umin']);
   audit({
     dir: 'aarch64',
     gypArch: 'arm64',
@@ -229,6 +298,9 @@ function auditAarch64() {
       if (I8MM.has(m)) return 'i8mm';
       // Half-precision arithmetic is FP16 (ARMv8.2), in no tier.
       if (/^f/.test(m) && /\.(4|8)h\b|\bh\d+\b/.test(ops)) return 'fp16';
+      // CSSC (ARMv8.9) gives CNT, ABS, SMAX and kin forms on general registers: Advanced SIMD
+      // names, but no tier has them, and the Hamming kernels' CNT must stay the vector one.
+      if (CSSC.has(m) && /^[wx]\d+\b/.test(ops)) return 'cssc';
       if (/\bv\d+\.|\b[qdsbh]\d+\b/.test(ops) && ASIMD.has(m)) return 'asimd';
       if (A64.has(m) || ASIMD.has(m)) return 'base';
       return undefined;
@@ -239,5 +311,6 @@ function auditAarch64() {
       const target = TIER_DEF.find((t) => symbol.endsWith(`_${t.name}`));
       return target !== undefined && target.features.every((f) => AARCH64_TIERS[tier].includes(f));
     },
+    defFile: 'kernels_aarch64.def',
   });
 }

@@ -54,9 +54,12 @@ mkdir -p "$out"
 if ((aarch64)); then
   asm_srcs=("$root"/asm/aarch64/*.S)
   cpu_src=$root/native/cpu_aarch64.cc
+  arch_c_srcs=()
 else
   asm_srcs=("$root"/asm/x86_64/*.S)
   cpu_src=$root/native/cpu_x86_64.cc
+  # The x86-64 table's C kernels beside the portable ones (the POPCNT Hamming kernels).
+  arch_c_srcs=("$root/native/scalar_popcnt.c")
 fi
 # check.c (and scalar.c) must stay freestanding: they also link into the bare-metal image.
 freestanding=(-std=c99 -O2 -Wall -Wextra -ffreestanding -fno-builtin
@@ -73,12 +76,18 @@ build_objs() {
     objs+=("$o")
   done
   "$c" "${freestanding[@]}" -c "$root/native/scalar.c" -o "$dir/scalar.$sfx"
+  objs+=("$dir/scalar.$sfx")
+  for s in "${arch_c_srcs[@]}"; do
+    o="$dir/$(basename "$s" .c).$sfx"
+    "$c" "${freestanding[@]}" -c "$s" -o "$o"
+    objs+=("$o")
+  done
   "$c" "${freestanding[@]}" -c "$root/test/native/check.c" -o "$dir/check.$sfx"
   # The addon's dispatch table and CPU detection choose each tier's kernels, as in the addon.
   "$c" "${freestanding[@]}" -c "$root/native/table.c" -o "$dir/table.$sfx"
   "$cxx" -std=c++17 -O2 -Wall -Wextra -fno-exceptions -fno-rtti -I "$root/native" \
     -c "$cpu_src" -o "$dir/cpu.$sfx"
-  objs+=("$dir/scalar.$sfx" "$dir/check.$sfx" "$dir/table.$sfx" "$dir/cpu.$sfx")
+  objs+=("$dir/check.$sfx" "$dir/table.$sfx" "$dir/cpu.$sfx")
 }
 
 # --- aarch64, under qemu-aarch64 ---------------------------------------------------------------
@@ -127,9 +136,9 @@ fi
 say "building with $cc in $out"
 build_objs "$out" "$cc" "${CXX:-g++}" o
 # The check may need nothing from a C library: only the kernels may be undefined.
-undef=$(nm -u "$out/check.o" "$out/scalar.o" "$out/table.o" | awk 'NF == 2 && $2 !~ /^simdot_/ {print $2}')
+undef=$(nm -u "$out/check.o" "$out/scalar.o" "$out/scalar_popcnt.o" "$out/table.o" | awk 'NF == 2 && $2 !~ /^simdot_/ {print $2}')
 if [[ -n $undef ]]; then
-  say "check.o / scalar.o are not freestanding, they need: $undef" >&2
+  say "check.o / scalar.o / scalar_popcnt.o / table.o are not freestanding, they need: $undef" >&2
   exit 1
 fi
 "$cc" -std=c99 -O2 -Wall -Wextra -D_GNU_SOURCE -c "$root/test/native/run_hosted.c" \

@@ -12,5 +12,5 @@ export const LADDERS: Readonly<Record<string, readonly Tier[]>> = {
 export const PORTABLE_LADDER: readonly Tier[] = ['scalar', 'js'];
 
 /** Kernel operations as info().kernels names them; dotsq_* score several queries per row read. */
-export const OPERATIONS = ['dot_i8', 'dot_f32', 'dots_i8', 'dots_f32', 'dotsq_i8', 'dotsq_f32'] as const;
+export const OPERATIONS = ['dot_i8', 'dot_f32', 'dots_i8', 'dots_f32', 'dotsq_i8', 'dotsq_f32', 'hamming', 'hammings', 'hammingsq'] as const;
 export type Operation = (typeof OPERATIONS)[number];

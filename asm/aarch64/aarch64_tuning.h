@@ -24,4 +24,17 @@
  * time: rows of more than 4096 floats make one-row blocks. */
 #define SIMDOT_NEON_DOTSQ_F32_BLOCK 16384
 
+/* The neon Hamming kernels (hamming_neon.S) widen the per-byte bit counts of CNT in blocks, and
+ * these are the block lengths, in 64-byte steps: bounds that keep every narrow lane exact, not
+ * timings (a block boundary costs a few instructions, so they are as long as the lanes allow).
+ * A conformance check should try lengths on both sides of n = 64 * each value.
+ *   - hamming (and the rows that hammings scores one at a time) adds each step's four counts
+ *     into four byte lanes, at most 8 a step each, and the tail (at most one more vector per
+ *     accumulator) adds 8 more: 30 * 8 + 8 = 248 <= 255.
+ *   - hammings and hammingsq sum a step's four counts into one byte vector (at most 32 a lane)
+ *     and add its pairs into halfword lanes (at most 64 a step), the tail adds at most 64 more:
+ *     1022 * 64 + 64 = 65472 <= 65535. */
+#define SIMDOT_NEON_HAMMING_BYTE_STEPS 30
+#define SIMDOT_NEON_HAMMING_HALF_STEPS 1022
+
 #endif

@@ -43,6 +43,17 @@
  * dim 1536 take 48.5 KiB; 3 of dim 4096 take 48.2 KiB, 4 do not fit). */
 #define SIMDOT_AVX2_DOTSQ_F32_STAGE_MAX 57344
 
+/* avx512vnni hammings / hammingsq take rows of at least this many bytes one at a time (one
+ * forward stream); shorter ones in blocks of 4 (up to four queries) or 2 rows. (To be measured.) */
+#define SIMDOT_AVX512VNNI_HAMMINGS_ROWS1_MIN_N 256
+
+/* avx2 hammings / hammingsq: the same switch for the avx2 kernels. (To be measured.) */
+#define SIMDOT_AVX2_HAMMINGS_ROWS1_MIN_N 256
+
+/* avx2 hamming, and hammings one row at a time: Harley-Seal over 512-byte steps from this many
+ * bytes (at least 512). (To be measured.) */
+#define SIMDOT_AVX2_HAMMING_HS_MIN_N 1024
+
 /* ---- prefetch distances, in bytes ahead of a row cursor -------------------------------------- */
 
 /* avx2 dots_i8, four-row loop. VPMOVSXBW + VPMADDWD + VPADDD is four uops per 16 bytes, so the

@@ -775,8 +775,10 @@ struct tier_run {
 
 static void run_tier(void *arg) {
   struct tier_run *r = arg;
-  const check_tier wrapped = {r->tier->name, wrap_dot_i8, wrap_dot_f32, wrap_dots_i8, wrap_dots_f32,
-                              r->tier->dotsq_i8, r->tier->dotsq_f32};
+  const check_tier wrapped = {r->tier->name,      wrap_dot_i8,         wrap_dot_f32,
+                              wrap_dots_i8,        wrap_dots_f32,       r->tier->dotsq_i8,
+                              r->tier->dotsq_f32,  r->tier->hamming,    r->tier->hammings,
+                              r->tier->hammingsq};
   under_test = r->tier;
   __asm__ volatile("sti");
   r->failed = check_run(&wrapped, print_cb, &r->passed);

@@ -1107,6 +1107,273 @@ static void check_dotsq(const check_tier *t, int f32) {
   }
 }
 
+/* ----------------------------------------------------------------------- Hamming ---- */
+
+/* Bit patterns of the Hamming checks, for an operand a (a query) and an operand b (a vector or
+ * rows): random bits; every bit different (a all ones, b all zeros: 8 per byte, the most a
+ * byte lane can count); all zeros; b a copy of a, repeated (distance 0 over random data);
+ * alternating bytes, 0x55 and 0xaa against 0x55, every third byte inverted. */
+enum { HM_RANDOM, HM_ONES, HM_ZEROS, HM_EQUAL, HM_ALT, HM_PATTERNS };
+static const char *const hm_names[HM_PATTERNS] = {"random", "all-ones", "all-zeros", "equal",
+                                                  "alternating"};
+
+static void fill_hm(u8 *a, size_t na, u8 *b, size_t nb, int pat) {
+  size_t i;
+  switch (pat) {
+    case HM_ONES:
+      for (i = 0; i < na; i++) a[i] = 0xff;
+      for (i = 0; i < nb; i++) b[i] = 0x00;
+      break;
+    case HM_ZEROS:
+      for (i = 0; i < na; i++) a[i] = 0;
+      for (i = 0; i < nb; i++) b[i] = 0;
+      break;
+    case HM_EQUAL:
+      for (i = 0; i < na; i++) a[i] = (u8)rnd();
+      for (i = 0; i < nb; i++) b[i] = na ? a[i % na] : (u8)rnd();
+      break;
+    case HM_ALT:
+      for (i = 0; i < na; i++) a[i] = (i & 1) ? 0xaa : 0x55;
+      for (i = 0; i < nb; i++) b[i] = (u8)(0x55 ^ (i % 3 == 0 ? 0xff : 0));
+      break;
+    default:
+      for (i = 0; i < na; i += 8) {
+        u64 bits = rnd();
+        for (size_t k = i; k < na && k < i + 8; k++, bits >>= 8) a[k] = (u8)bits;
+      }
+      for (i = 0; i < nb; i += 8) {
+        u64 bits = rnd();
+        for (size_t k = i; k < nb && k < i + 8; k++, bits >>= 8) b[k] = (u8)bits;
+      }
+      break;
+  }
+}
+
+/* The plain reference: each byte's bits, one at a time, summed in 64 bits and wrapped to 32
+ * like the kernels' uint32 result. The scalar kernels must agree with it too. */
+static u32 ref_hamming(const u8 *a, const u8 *b, size_t n) {
+  u64 s = 0;
+  for (size_t i = 0; i < n; i++) {
+    for (u32 x = (u32)(a[i] ^ b[i]); x; x &= x - 1) s++;
+  }
+  return (u32)s;
+}
+
+static void case_hamming(const check_tier *t, const u8 *a, const u8 *b, size_t n, const char *what,
+                         long aoff, long boff) {
+  u32 want = simdot_hamming_scalar(a, b, n);
+  set_current("hamming", n, 0, aoff < 0);
+  u32 got = t->hamming(a, b, n);
+  u32 exact = ref_hamming(a, b, n);
+  if (got == want && want == exact) {
+    g_passed++;
+    return;
+  }
+  if (!fail_open("hamming")) return;
+  put_where(n, what, aoff, boff);
+  put_s(" got=");
+  put_u(got);
+  put_s(" expected=");
+  put_u(want);
+  if (want != exact) {
+    put_s(" (scalar disagrees with the plain popcount ");
+    put_u(exact);
+    put_s(")");
+  }
+  line_end();
+}
+
+/* The x86-64 Hamming kernels' switch points (x86_64_tuning.h), on both sides, and the 32- and
+ * 64-byte chunks around them. */
+#define HM_SWITCH(x) (x) - 33, (x) - 32, (x) - 31, (x) - 1, (x), (x) + 1, (x) + 31, (x) + 32, (x) + 33
+static const size_t hm_switch_lengths[] = {
+    HM_SWITCH(SIMDOT_AVX2_HAMMING_HS_MIN_N),           HM_SWITCH(SIMDOT_AVX2_HAMMING_HS_MIN_N + 512),
+    HM_SWITCH(SIMDOT_AVX2_HAMMINGS_ROWS1_MIN_N),       HM_SWITCH(SIMDOT_AVX512VNNI_HAMMINGS_ROWS1_MIN_N)};
+#define HM_NSWITCH (sizeof hm_switch_lengths / sizeof hm_switch_lengths[0])
+
+static const size_t hm_lengths_long[] = {383,  384,  385,  511,  512,  513,  1023, 1024,  1025,  1535,
+                                         1536, 1537, 2047, 2048, 2049, 4095, 4096, 4097,  8191,  8192,
+                                         8193, 12345, 65535, 65536, 65537, 140000};
+
+static void check_hamming(const check_tier *t) {
+  u8 *a = g_a, *b = g_b;
+  seed(11);
+  /* Every length 0..300 (16, 32, 64, 128 and 256 among them) and the long ones, every pattern,
+   * 64-byte aligned inputs. */
+  for (int pat = 0; pat < HM_PATTERNS; pat++) {
+    for (size_t k = 0; k <= 300 + sizeof hm_lengths_long / sizeof hm_lengths_long[0] + HM_NSWITCH; k++) {
+      size_t n = k <= 300 ? k
+                 : k <= 300 + sizeof hm_lengths_long / sizeof hm_lengths_long[0]
+                     ? hm_lengths_long[k - 301]
+                     : hm_switch_lengths[k - 301 - sizeof hm_lengths_long / sizeof hm_lengths_long[0]];
+      fill_hm(a, n, b, n, pat);
+      case_hamming(t, a, b, n, hm_names[pat], 0, 0);
+    }
+  }
+  /* Both inputs at every byte offset 0..63. */
+  static const size_t off_lengths[] = {1, 7, 8, 15, 31, 32, 33, 63, 64, 65, 200};
+  for (size_t k = 0; k < sizeof off_lengths / sizeof off_lengths[0]; k++) {
+    size_t n = off_lengths[k];
+    for (int ao = 0; ao < 64; ao++) {
+      for (int bo = 0; bo < 64; bo++) {
+        int pat = (ao + bo) % 3 ? HM_RANDOM : HM_ONES;
+        fill_hm(a + ao, n, b + bo, n, pat);
+        case_hamming(t, a + ao, b + bo, n, hm_names[pat], ao, bo);
+      }
+    }
+  }
+  /* Flush against an inaccessible page, at the end and at the start. */
+  static const size_t guard_lengths[] = {255, 256, 257, 511, 512, 513, 1000, 1023, 1024, 1025, 4095, 4096, 4097};
+  for (size_t k = 0; k < 131 + sizeof guard_lengths / sizeof guard_lengths[0] + HM_NSWITCH; k++) {
+    size_t n = k < 131 ? k
+               : k < 131 + sizeof guard_lengths / sizeof guard_lengths[0]
+                   ? guard_lengths[k - 131]
+                   : hm_switch_lengths[k - 131 - sizeof guard_lengths / sizeof guard_lengths[0]];
+    for (int at_end = 1; at_end >= 0; at_end--) {
+      if (!at_end && n == 0) continue;
+      u8 *ga = (u8 *)guarded(0, n, at_end), *gb = (u8 *)guarded(1, n, at_end);
+      fill_hm(ga, n, gb, n, k & 1 ? HM_ONES : HM_RANDOM);
+      case_hamming(t, ga, gb, n, k & 1 ? "all-ones" : "random", at_end ? -1 : -2, 0);
+      guarded_done();
+    }
+  }
+}
+
+/* hammings (nq = 0 in the case) and hammingsq: every element against the scalar kernel and the
+ * plain reference, out between sentinels (or flush against a guard page). */
+static void case_hammings(const check_tier *t, const dots_case *c) {
+  const u8 *q = (const u8 *)c->q, *rows = (const u8 *)c->rows;
+  size_t n = c->dim, nrows = c->nrows, nq = c->nq ? c->nq : 1;
+  const char *op = c->nq ? "hammingsq" : "hammings";
+  if (c->nq) {
+    simdot_hammingsq_scalar(q, nq, rows, n, nrows, g_ref);
+  } else {
+    simdot_hammings_scalar(q, rows, n, nrows, g_ref);
+  }
+  u32 *out = dots_out(c);
+  set_current(op, n, nrows, c->qoff < 0);
+  g_current.nq = c->nq;
+  if (c->nq) {
+    t->hammingsq(q, nq, rows, n, nrows, out);
+  } else {
+    t->hammings(q, rows, n, nrows, out);
+  }
+  if (dots_sentinels(c, out, op)) return;
+  for (size_t i = 0; i < nq * nrows; i++) {
+    u32 exact = ref_hamming(q + i / nrows * n, rows + i % nrows * n, n);
+    if (out[i] == g_ref[i] && g_ref[i] == exact) continue;
+    if (fail_open(op)) {
+      put_dots_where(c);
+      put_pair(i / nrows, i % nrows);
+      put_s(" got=");
+      put_u(out[i]);
+      put_s(" expected=");
+      put_u(g_ref[i]);
+      if (g_ref[i] != exact) {
+        put_s(" (scalar disagrees with the plain popcount ");
+        put_u(exact);
+        put_s(")");
+      }
+      line_end();
+    }
+    return;
+  }
+  g_passed++;
+}
+
+static const size_t hm_dims[] = {1,   2,   3,   4,   5,   7,   8,   9,   15,  16,  17,  24,  31,
+                                 32,  33,  48,  63,  64,  65,  95,  96,  127, 128, 129, 191, 192,
+                                 193, 255, 256, 257, 384, 511, 512, 513, 1023, 1024, 1025, 1536,
+                                 1537, 2048, 2049};
+
+/* Checks hammings (batch = 0) or hammingsq (batch = 1). */
+static void check_hammings(const check_tier *t, int batch) {
+  void (*run)(const check_tier *, const dots_case *) = case_hammings;
+  seed(batch ? 13 : 12);
+  /* Every dim: hammings with nrows 0..50, every remainder of a block of rows; hammingsq with nq
+   * 1..8 and nrows 0..9 for every nq, and (up to dim 257) one more nrows in 10..50 for each
+   * (nq, pattern); the queries and rows at pseudo-random (mostly odd) offsets, out between
+   * sentinels. */
+  for (size_t k = 0; k < sizeof hm_dims / sizeof hm_dims[0] + HM_NSWITCH; k++) {
+    size_t dim = k < sizeof hm_dims / sizeof hm_dims[0] ? hm_dims[k] : hm_switch_lengths[k - sizeof hm_dims / sizeof hm_dims[0]];
+    for (int p = 0; p < 3; p++) {
+      int pat = p == 2 ? (k & 1 ? HM_ONES : HM_EQUAL) : p == 1 ? HM_ALT : HM_RANDOM;
+      fill_hm(g_a, 8 * dim + 64, g_b, 51 * dim + 64, pat);
+      if (!batch) {
+        for (size_t nrows = (size_t)p; nrows <= 50; nrows += (dim > 600 ? 7 : 3)) {
+          dots_case c = {0, 0, dim, nrows, 0, 0, 0, 0, 0};
+          c.qoff = (long)(rnd_below(64) | 1);
+          c.roff = (long)rnd_below(64);
+          c.out_off = rnd_below(8);
+          c.q = g_a + c.qoff;
+          c.rows = g_b + c.roff;
+          run(t, &c);
+        }
+        continue;
+      }
+      for (size_t nq = 1; nq <= SIMDOT_MAX_BATCH; nq++) {
+        size_t slot = (nq - 1) * 3 + (size_t)p;
+        for (size_t i = 0; i < 5; i++) {
+          size_t nrows = i < 4 ? (size_t)p + 3 * i : 10 + slot * 41 / 24; /* 10..50: 24 slots */
+          if (nrows > 9 && (i < 4 || dim > 257)) continue;
+          dots_case c = {0, 0, dim, nrows, 0, 0, 0, 0, nq};
+          c.qoff = (long)(rnd_below(64) | 1);
+          c.roff = (long)rnd_below(64);
+          c.out_off = rnd_below(8);
+          c.q = g_a + c.qoff;
+          c.rows = g_b + c.roff;
+          run(t, &c);
+        }
+      }
+    }
+  }
+  /* Many rows: the block loops run long, with each remainder after them. */
+  static const size_t big[][3] = {{8, 1003, 1},   {16, 1000, 2},  {17, 1001, 3},  {24, 1002, 8},
+                                  {32, 1000, 1},  {33, 1003, 5},  {64, 1001, 4},  {129, 257, 8},
+                                  {129, 258, 7},  {192, 259, 6},  {192, 260, 1},  {193, 257, 2},
+                                  {384, 259, 1},  {384, 258, 3},  {1024, 101, 1}, {1025, 99, 2},
+                                  {2049, 50, 1},  {4097, 21, 1},  {4097, 11, 5}};
+  for (size_t k = 0; k < sizeof big / sizeof big[0]; k++) {
+    dots_case c = {g_a + 3, g_b + 5, big[k][0], big[k][1], 3, 5, 1, 0, batch ? big[k][2] : 0};
+    size_t nq = batch ? big[k][2] : 1;
+    fill_hm(g_a + 3, nq * c.dim, g_b + 5, c.dim * c.nrows, k % 3 ? HM_RANDOM : HM_ONES);
+    run(t, &c);
+  }
+  /* The queries and the rows at every offset (hammingsq: two row offsets per query offset, the
+   * kernels load both unaligned). */
+  static const size_t off_dims[] = {3, 17, 40, 65, 200};
+  for (size_t k = 0; k < sizeof off_dims / sizeof off_dims[0]; k++) {
+    for (unsigned qo = 0; qo < 64; qo++) {
+      for (unsigned ro = 0; ro < 64; ro++) {
+        if (batch && ro != (qo * 7 + 3) % 64 && ro != 63 - qo) continue;
+        size_t nq = batch ? 1 + (qo + 3 * ro) % SIMDOT_MAX_BATCH : 0;
+        dots_case c = {g_a + qo, g_b + ro, off_dims[k], 5, qo, ro, (qo + ro) & 7, 0, nq};
+        fill_hm(g_a + qo, (nq ? nq : 1) * c.dim, g_b + ro, c.dim * c.nrows, HM_RANDOM);
+        run(t, &c);
+      }
+    }
+  }
+  /* Queries, rows and out each flush against an inaccessible page. */
+  static const size_t g_dims[] = {0,  1,  2,  3,  4,  5,  7,  8,  9,   15,  16,  17,  24,  31,  32,
+                                  33, 63, 64, 65, 127, 128, 129, 191, 192, 193, 255, 256, 257, 1023,
+                                  1024, 1025, 1537};
+  static const size_t g_nrows[] = {1, 2, 3, 4, 5, 7, 8, 9};
+  for (size_t k = 0; k < sizeof g_dims / sizeof g_dims[0]; k++) {
+    for (size_t j = 0; j < sizeof g_nrows / sizeof g_nrows[0]; j++) {
+      size_t dim = g_dims[k], nrows = g_nrows[j], nq = batch ? 1 + (k + j) % SIMDOT_MAX_BATCH : 0;
+      size_t nqs = nq ? nq : 1;
+      u8 *q = (u8 *)guarded(0, nqs * dim, 1);
+      u8 *rows = (u8 *)guarded(1, dim * nrows, 1);
+      void *out = 0;
+      if (g_guard && g_guard->alloc) out = g_guard->alloc(nqs * nrows * 4);
+      dots_case c = {q, rows, dim, nrows, -1, -1, 0, out, nq};
+      fill_hm(q, nqs * dim, rows, dim * nrows, (k + j) & 1 ? HM_ONES : HM_RANDOM);
+      run(t, &c);
+      guarded_done();
+    }
+  }
+}
+
 /* ------------------------------------------------------------------------ entry ---- */
 
 static void append(char *to, size_t size, size_t *len, const char *text) {
@@ -1127,13 +1394,36 @@ check_tier check_tier_for(simdot_tier tier, uint32_t cpu, char *kernels, size_t 
   c.dotsq_f32 = k[SIMDOT_OP_dotsq_f32]->tier == k[SIMDOT_OP_dots_f32]->tier
                     ? (simdot_dotsq_f32_t *)(void *)k[SIMDOT_OP_dotsq_f32]->fn
                     : 0;
+  c.hamming = (simdot_hamming_t *)(void *)k[SIMDOT_OP_hamming]->fn;
+  c.hammings = (simdot_hammings_t *)(void *)k[SIMDOT_OP_hammings]->fn;
+  c.hammingsq = (simdot_hammingsq_t *)(void *)k[SIMDOT_OP_hammingsq]->fn;
+  /* "op,op=tier+feature ...": the operations whose kernels are of one tier and need the same
+   * extra features, in ops.def order, so that a variant (hamming=scalar+popcnt) shows. */
+  static const char *const feature_names[SIMDOT_FEATURE_COUNT] = {
+#define SIMDOT_FEATURE(name, arch) #name,
+#include "../../native/features.def"
+#undef SIMDOT_FEATURE
+  };
   size_t len = 0;
+  if (size) kernels[0] = 0;
   for (int op = 0; op < SIMDOT_OP_COUNT; op++) {
     if (op == SIMDOT_OP_dotsq_f32 && !c.dotsq_f32) continue;
-    append(kernels, size, &len, op ? " " : "");
+    int next = op + 1;
+    if (next == SIMDOT_OP_dotsq_f32 && !c.dotsq_f32) next++;
     append(kernels, size, &len, simdot_op_name((simdot_op)op));
+    if (next < SIMDOT_OP_COUNT && k[next]->tier == k[op]->tier &&
+        k[next]->extra_features == k[op]->extra_features) {
+      append(kernels, size, &len, ",");
+      continue;
+    }
     append(kernels, size, &len, "=");
     append(kernels, size, &len, simdot_tier_name(k[op]->tier));
+    for (int f = 0; f < SIMDOT_FEATURE_COUNT; f++) {
+      if (!((k[op]->extra_features >> f) & 1)) continue;
+      append(kernels, size, &len, "+");
+      append(kernels, size, &len, feature_names[f]);
+    }
+    if (next < SIMDOT_OP_COUNT) append(kernels, size, &len, " ");
   }
   return c;
 }
@@ -1152,6 +1442,9 @@ unsigned check_run(const check_tier *tier, check_print_fn *print, unsigned *pass
   if (tier->dotsq_f32) check_dotsq(tier, 1);
   if (tier->dot_f32 && tier->dots_f32) check_f32_order(tier);
   if (tier->dot_f32 && tier->dotsq_f32) check_f32_row_alignment(tier);
+  if (tier->hamming) check_hamming(tier);
+  if (tier->hammings) check_hammings(tier, 0);
+  if (tier->hammingsq) check_hammings(tier, 1);
   if (g_failed > g_shown) {
     put_s(g_tier);
     put_s(": ... ");

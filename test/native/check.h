@@ -58,6 +58,9 @@ typedef struct {
   simdot_dots_f32_t *dots_f32;
   simdot_dotsq_i8_t *dotsq_i8;   /* optional (NULL: not checked), like every member */
   simdot_dotsq_f32_t *dotsq_f32;
+  simdot_hamming_t *hamming;     /* optional, like every member */
+  simdot_hammings_t *hammings;
+  simdot_hammingsq_t *hammingsq;
 } check_tier;
 
 typedef void check_print_fn(const char *text);

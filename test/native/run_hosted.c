@@ -147,8 +147,9 @@ static void print_line(const char *text) {
 
 /* The tiers to check: this architecture's ladder and scalar, from the addon's own dispatch table
  * (native/table.c), each with the kernels the addon runs when capped at that tier; plus, on
- * x86-64, the avx2 dots_i8 variant for rows expected in the L3 cache (a farther prefetch). */
-#define MAX_TIERS (SIMDOT_TIER_COUNT + 1)
+ * x86-64, the Hamming kernels of CPUs without POPCNT or AVX512_VPOPCNTDQ and the avx2 dots_i8
+ * variant for rows expected in the L3 cache (a farther prefetch). */
+#define MAX_TIERS (SIMDOT_TIER_COUNT + 3)
 static struct {
   check_tier tier;
   char kernels[160]; /* which tier each operation's kernel belongs to, for the report */
@@ -158,6 +159,18 @@ static size_t ntiers;
 
 static void add_tier(simdot_tier t, uint32_t cpu, uint32_t supported) {
   tiers[ntiers].tier = check_tier_for(t, cpu, tiers[ntiers].kernels, sizeof tiers[ntiers].kernels);
+  tiers[ntiers].supported = (supported >> t) & 1;
+  ntiers++;
+}
+
+/* Only the Hamming kernels of tier t as the table picks them for the features `cpu`, when this
+ * CPU has features beyond those (`supported` says whether t runs here at all). */
+static void add_hamming_variant(const char *name, simdot_tier t, uint32_t cpu, uint32_t supported) {
+  check_tier c = check_tier_for(t, cpu, tiers[ntiers].kernels, sizeof tiers[ntiers].kernels);
+  check_tier only = {name, NULL, NULL, NULL, NULL, NULL, NULL, c.hamming, c.hammings, c.hammingsq};
+  const char *ham = strstr(tiers[ntiers].kernels, "hamming");
+  if (ham) memmove(tiers[ntiers].kernels, ham, strlen(ham) + 1);
+  tiers[ntiers].tier = only;
   tiers[ntiers].supported = (supported >> t) & 1;
   ntiers++;
 }
@@ -172,7 +185,13 @@ static void collect_tiers(void) {
     if (arch == SIMDOT_THIS_ARCH && arch != SIMDOT_ARCH_any) add_tier((simdot_tier)t, cpu, supported);
   }
 #if !defined(SIMDOT_NO_ASM) && (defined(__x86_64__) || defined(_M_X64))
-  check_tier cached = {"avx2-cached", NULL, NULL, simdot_dots_i8_cached_avx2, NULL, NULL, NULL};
+  /* The Hamming kernels a CPU with fewer features gets, where this one has them: the plain
+   * portable ones without POPCNT, and on an AVX-512 VNNI CPU without AVX512_VPOPCNTDQ (Cascade
+   * Lake) the avx2 ones, as the table picks them. */
+  add_hamming_variant("scalar-no-popcnt", SIMDOT_TIER_scalar, cpu & ~SIMDOT_F(popcnt), supported);
+  add_hamming_variant("avx512vnni-no-vpopcntdq", SIMDOT_TIER_avx512vnni, cpu & ~SIMDOT_F(avx512vpopcntdq),
+                      supported & (cpu & SIMDOT_F(avx512vpopcntdq) ? ~0u : 0u));
+  check_tier cached = {"avx2-cached", NULL, NULL, simdot_dots_i8_cached_avx2, NULL, NULL, NULL, NULL, NULL, NULL};
   tiers[ntiers].tier = cached;
   strcpy(tiers[ntiers].kernels, "dots_i8=avx2 (the L3-resident variant)");
   tiers[ntiers].supported = (supported >> SIMDOT_TIER_avx2) & 1;

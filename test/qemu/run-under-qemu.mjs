@@ -38,7 +38,7 @@ for (const tier of native) {
     const kernel = simdot.info().kernels[c.op];
     ops.add(`${c.op}=${kernel}`);
     const failure = c.run(simdot);
-    const want = expectedKernels(tier)[c.op];
+    const want = expectedKernels(tier, simdot.info().features ?? [])[c.op];
     report(failure === null && kernel === want, `${tier}: ${c.name}`, failure ?? `ran on ${kernel}, expected ${want}`);
   }
   // The top-k cases where the kernels are not those of the machine running the suite (aarch64):
