@@ -143,3 +143,70 @@ export function topK(
   });
   return { indices, scores };
 }
+
+/** Set bits of each byte value. */
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let v = b; v; v &= v - 1) n++;
+  return n;
+});
+
+/** The Hamming distance of a[aOffset, +n) and b[offset, +n): bits that differ. */
+export function hamming(a: Uint8Array, aOffset: number, b: Uint8Array, offset: number, n: number): number {
+  let d = 0;
+  for (let i = 0; i < n; i++) d += POPCOUNT[a[aOffset + i]! ^ b[offset + i]!]!;
+  return d;
+}
+
+export function hammings(q: Uint8Array, m: Uint8Array, n: number, nrows: number, out: Uint32Array): void {
+  for (let r = 0; r < nrows; r++) out[r] = hamming(q, 0, m, r * n, n);
+}
+
+/** Top-k by Hamming distance, smallest first, equal distances by lower row; as the native search. */
+export function topKHamming(
+  q: Uint8Array,
+  qOffset: number,
+  m: Uint8Array,
+  n: number,
+  nrows: number,
+  k: number,
+  filter: Uint8Array | undefined,
+): { indices: Uint32Array; scores: Uint32Array } {
+  // Distances are small integers: a counting sort over them ranks every eligible row exactly.
+  const distances = new Uint32Array(nrows);
+  const counts = new Uint32Array(8 * n + 2);
+  for (let row = 0; row < nrows; row++) {
+    if (filter && ((filter[row >> 3]! >> (row & 7)) & 1) === 0) {
+      distances[row] = 8 * n + 1; // not eligible
+      continue;
+    }
+    const d = hamming(q, qOffset, m, row * n, n);
+    distances[row] = d;
+    counts[d]!++;
+  }
+  let eligible = 0;
+  for (let d = 0; d <= 8 * n; d++) eligible += counts[d]!;
+  const size = Math.min(k, eligible);
+  // The largest distance that makes the cut, and how many rows at it get in (the lowest ones).
+  let cutoff = 0;
+  let atCutoff = 0;
+  for (let d = 0, taken = 0; d <= 8 * n && taken < size; d++) {
+    cutoff = d;
+    atCutoff = Math.min(counts[d]!, size - taken);
+    taken += counts[d]!;
+  }
+  const rows: number[] = [];
+  let cutoffTaken = 0;
+  for (let row = 0; row < nrows && rows.length < size; row++) {
+    const d = distances[row]!;
+    if (d < cutoff) rows.push(row);
+    else if (d === cutoff && cutoffTaken < atCutoff) {
+      rows.push(row);
+      cutoffTaken++;
+    }
+  }
+  rows.sort((a, b) => distances[a]! - distances[b]! || a - b);
+  const indices = Uint32Array.from(rows);
+  const scores = Uint32Array.from(rows, (r) => distances[r]!);
+  return { indices, scores };
+}

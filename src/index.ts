@@ -14,6 +14,9 @@ import {
   rows,
   sameType,
   SEARCH_OPTIONS,
+  bits as bitVector,
+  checkDistances,
+  MAX_BIT_BYTES,
   searchOptions,
   searchRows,
   type SearchOptionsChecked,
@@ -250,8 +253,10 @@ export type AffineOptions = AffineScore & ({ rowFactor: Float32Array | Float64Ar
 
 type Search = {
   fn: string;
-  q: Arg;
-  m: Arg;
+  /** Bit vectors ranked by Hamming distance (the topKHamming family), else a dot-product search. */
+  bits?: true;
+  q: Arg | Arg<Uint8Array>;
+  m: Arg | Arg<Uint8Array>;
   dim: number;
   nq: number;
   nrows: number;
@@ -302,7 +307,11 @@ function checkBatch(fn: string, queries: unknown, matrix: unknown, k: unknown, o
 function searchJs(s: Search): TopKResult[] {
   const results: TopKResult[] = [];
   for (let j = 0; j < s.nq; j++) {
-    results.push(fallback.topK(s.q.view, j * s.dim, s.m.view, s.dim, s.nrows, s.k, s.filter, affineOf(s, j)));
+    if (s.bits) {
+      results.push(fallback.topKHamming(s.q.view as Uint8Array, j * s.dim, s.m.view as Uint8Array, s.dim, s.nrows, s.k, s.filter) as never);
+    } else {
+      results.push(fallback.topK(s.q.view as Vector, j * s.dim, s.m.view as Vector, s.dim, s.nrows, s.k, s.filter, affineOf(s, j)));
+    }
   }
   return results;
 }
@@ -362,7 +371,7 @@ export async function topKAsync(query: Vector, matrix: Vector, k: number, option
 
 /** The searches of topKAsync and topKBatchAsync, checked: off the event loop where native. */
 async function searchAsync(s: Search): Promise<TopKResult[]> {
-  pinMatrix(s.fn, 'matrix', s.m.view);
+  pinMatrix(s.fn, 'matrix', s.m.view as ArrayBufferView);
   // The per-row factors and offsets are read in place too.
   if (s.rowFactor) pinMatrix(s.fn, 'options.rowFactor', s.rowFactor);
   if (s.rowOffset) pinMatrix(s.fn, 'options.rowOffset', s.rowOffset);
@@ -413,7 +422,126 @@ export async function topKBatchAsync(queries: Vector, matrix: Vector, k: number,
   return searchAsync(s);
 }
 
-export { dequantize, normalize, quantize, type QuantizeOptions, type Quantized } from './quantize.js';
+// --- binary embeddings: bit vectors and Hamming distance -----------------------------------------
+
+/** The k rows nearest a bit-vector query: smallest Hamming distance first. */
+export interface HammingResult {
+  /** Row indices into the matrix. */
+  indices: Uint32Array;
+  /** Their Hamming distances (bits that differ from the query's). */
+  scores: Uint32Array;
+}
+
+export interface TopKHammingOptions {
+  /** Bytes per row, if you want it checked: it must equal the query's length. */
+  dim?: number;
+  /** Threads (shards) for this search, 1 to 1024; the result never depends on it. */
+  threads?: number;
+  /** Only rows whose bit is set are eligible: bit `i & 7` of byte `i >> 3`, ceil(rows / 8) bytes. */
+  filter?: Uint8Array;
+}
+
+export interface TopKHammingBatchOptions extends TopKHammingOptions {
+  /** Bytes per row, shared by every query and every matrix row. */
+  dim: number;
+}
+
+const HAMMING_OPTIONS = ['dim', 'threads', 'filter'] as const;
+
+function checkHamming(fn: string, query: unknown, matrix: unknown, k: unknown, options: unknown, batch: boolean): Search {
+  options = readOptions(fn, options, HAMMING_OPTIONS);
+  const name = batch ? 'queries' : 'query';
+  const q = bitVector(fn, name, query);
+  const m = bitVector(fn, 'matrix', matrix, name);
+  const kk = positiveInteger(fn, 'k', k);
+  if (batch && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw new TypeError(`${fn}: expected options to be an object with dim, received ${describe(options)}`);
+  }
+  const given = (options as { dim?: unknown } | undefined)?.dim;
+  let dim = q.length;
+  if (batch || given !== undefined) {
+    const d = positiveInteger(fn, 'options.dim', given, MAX_BIT_BYTES);
+    if (!batch && d !== q.length) throw new RangeError(`${fn}: expected options.dim to be the query length ${q.length}, received ${d}`);
+    dim = d;
+  }
+  if (dim === 0) throw new RangeError(`${fn}: expected a non-empty query (its length is the row length in bytes), received ${describe(q.view)}`);
+  if (dim > MAX_BIT_BYTES) throw new RangeError(`${fn}: expected rows of at most ${MAX_BIT_BYTES} bytes, received ${dim}`);
+  if (q.length % dim !== 0) throw new RangeError(`${fn}: queries length ${q.length} is not a multiple of dim ${dim}`);
+  if (m.length % dim !== 0) throw new RangeError(`${fn}: matrix length ${m.length} is not a multiple of dim ${dim}`);
+  const nrows = m.length / dim;
+  const nq = q.length / dim;
+  searchRows(fn, nrows);
+  if (nq > MAX_QUERIES) throw new RangeError(`${fn}: ${nq} queries exceed the limit of ${MAX_QUERIES} per call; split the batch`);
+  if (nq * Math.min(kk, nrows) > MAX_RESULTS) {
+    throw new RangeError(`${fn}: ${nq} queries x min(k, rows) ${Math.min(kk, nrows)} results exceed the limit of ${MAX_RESULTS}`);
+  }
+  return { fn, bits: true, q, m, dim, nq, nrows, k: kk, ...searchOptions(fn, options, nrows, nq, batch) };
+}
+
+/** The Hamming distance of two bit vectors of the same length in bytes: the bits that differ. */
+export function hamming(a: Uint8Array, b: Uint8Array): number {
+  const x = bitVector('hamming', 'a', a);
+  const y = bitVector('hamming', 'b', b, 'a');
+  if (x.length !== y.length) {
+    throw new RangeError(`hamming: expected a and b to have the same length, received a.length ${x.length} and b.length ${y.length}`);
+  }
+  if (active) return active.hamming(x.view, y.view);
+  return fallback.hamming(x.view, 0, y.view, 0, x.length);
+}
+
+/**
+ * The Hamming distance of `query` to each row of `matrix` (row-major, rows of query.length bytes).
+ * `out`, if given, must be a Uint32Array with one element per row; it is filled and returned.
+ */
+export function hammings(query: Uint8Array, matrix: Uint8Array, out?: Uint32Array): Uint32Array {
+  const fn = 'hammings';
+  const q = bitVector(fn, 'query', query);
+  const m = bitVector(fn, 'matrix', matrix, 'query');
+  if (q.length === 0) throw new RangeError(`${fn}: expected a non-empty query (its length is the row length in bytes), received ${describe(q.view)}`);
+  if (q.length > MAX_BIT_BYTES) throw new RangeError(`${fn}: expected a query of at most ${MAX_BIT_BYTES} bytes, received ${q.length}`);
+  if (m.length % q.length !== 0) throw new RangeError(`${fn}: matrix length ${m.length} is not a multiple of dim ${q.length}`);
+  const nrows = m.length / q.length;
+  let o: Uint32Array;
+  if (out === undefined) {
+    o = new Uint32Array(nrows);
+  } else {
+    o = checkDistances(fn, out, nrows, [q, m]);
+  }
+  if (active) active.hammings(q.view, m.view, o);
+  else fallback.hammings(q.view, m.view, q.length, nrows, o);
+  return o;
+}
+
+/**
+ * The k rows of `matrix` nearest `query` by Hamming distance, smallest first; equal distances rank
+ * the lower row first. Returns min(k, eligible rows) results; one native call however many rows.
+ * The bit vectors are positional and the filter an option, so the two Uint8Arrays never mix up.
+ */
+export function topKHamming(query: Uint8Array, matrix: Uint8Array, k: number, options?: TopKHammingOptions): HammingResult {
+  const s = checkHamming('topKHamming', query, matrix, k, options, false);
+  return (active ? searchNative(active, s) : searchJs(s))[0] as unknown as HammingResult;
+}
+
+/** topKHamming off the event loop, with identical results, under topKAsync's rules for its arrays. */
+export async function topKHammingAsync(query: Uint8Array, matrix: Uint8Array, k: number, options?: TopKHammingOptions): Promise<HammingResult> {
+  return (await searchAsync(checkHamming('topKHammingAsync', query, matrix, k, options, false)))[0] as unknown as HammingResult;
+}
+
+/** Several topKHamming searches in one pass over the rows: `queries` holds Q queries of options.dim bytes. */
+export function topKHammingBatch(queries: Uint8Array, matrix: Uint8Array, k: number, options: TopKHammingBatchOptions): HammingResult[] {
+  const s = checkHamming('topKHammingBatch', queries, matrix, k, options, true);
+  if (s.nq === 0) return [];
+  return (active ? searchNative(active, s) : searchJs(s)) as unknown as HammingResult[];
+}
+
+/** topKHammingBatch off the event loop, with identical results. */
+export async function topKHammingBatchAsync(queries: Uint8Array, matrix: Uint8Array, k: number, options: TopKHammingBatchOptions): Promise<HammingResult[]> {
+  const s = checkHamming('topKHammingBatchAsync', queries, matrix, k, options, true);
+  if (s.nq === 0) return [];
+  return (await searchAsync(s)) as unknown as HammingResult[];
+}
+
+export { binarize, dequantize, normalize, quantize, type QuantizeOptions, type Quantized } from './quantize.js';
 export {
   Index,
   type IndexMemoryUsage,

@@ -27,7 +27,9 @@ export interface Binding {
   dotF32(a: Float32Array, b: Float32Array): number;
   dotsI8(query: Int8Array, matrix: Int8Array, out: Int32Array): void;
   dotsF32(query: Float32Array, matrix: Float32Array, out: Float32Array): void;
-  search<T extends Int8Array | Float32Array>(
+  hamming(a: Uint8Array, b: Uint8Array): number;
+  hammings(query: Uint8Array, matrix: Uint8Array, out: Uint32Array): void;
+  search<T extends Int8Array | Float32Array | Uint8Array>(
     queries: T,
     matrix: T,
     dim: number,
@@ -38,7 +40,7 @@ export interface Binding {
     rowOffset?: RowValues,
     queryFactor?: Float64Array,
   ): RawResult[];
-  searchAsync<T extends Int8Array | Float32Array>(
+  searchAsync<T extends Int8Array | Float32Array | Uint8Array>(
     queries: T,
     matrix: T,
     dim: number,

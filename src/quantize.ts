@@ -128,3 +128,22 @@ export function dequantize(codes: Int8Array, scale: number): Float32Array {
   for (let i = 0; i < length; i++) out[i] = codes[i]! * scale;
   return out;
 }
+
+/**
+ * One bit per value, the sign (x > 0 is 1; 0, negatives and -0 are 0), packed 8 per byte with the
+ * first value in the most significant bit: NumPy's `packbits(x > 0, axis=-1)`, the layout binary
+ * embeddings ship in. Each row of `dim` values becomes ceil(dim / 8) bytes, the last padded with
+ * zero bits, so every row starts on a byte.
+ */
+export function binarize(vectors: Float32Array, dim: number): Uint8Array {
+  const rows = floatRows('binarize', 'vectors', vectors, dim);
+  checkFinite('binarize', 'vectors', vectors, dim);
+  const bytes = Math.ceil(dim / 8);
+  const out = new Uint8Array(rows * bytes);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < dim; i++) {
+      if (vectors[r * dim + i]! > 0) out[r * bytes + (i >> 3)] = out[r * bytes + (i >> 3)]! | (0x80 >> (i & 7));
+    }
+  }
+  return out;
+}

@@ -37,10 +37,25 @@ export const bufferOf = intrinsic<ArrayBuffer | SharedArrayBuffer>(TypedArrayPro
 const resizableOf = intrinsic<boolean>(ArrayBuffer.prototype, 'resizable');
 
 /** A checked vector argument: the view, and its length as the kernels will see it. */
-export interface Arg<T extends Vector = Vector> {
+export interface Arg<T extends Vector | Uint8Array = Vector> {
   view: T;
   length: number;
   int8: boolean;
+}
+
+/** Bit vectors (binary embeddings): 8 bits per byte, Hamming distances. A row this long or longer could overflow a Uint32 distance sum in the kernels. */
+export const MAX_BIT_BYTES = 2 ** 29 - 1;
+
+/** A bit-vector argument: a Uint8Array (a Buffer is one too). */
+export function bits(fn: string, name: string, value: unknown, like?: string): Arg<Uint8Array> {
+  if (tagOf(value) !== 'Uint8Array') {
+    throw new TypeError(
+      `${fn}: expected ${name} to be a Uint8Array of packed bits (8 per byte${like ? `, like ${like}` : ''}), received ${describe(value)}`,
+    );
+  }
+  const length = lengthOf(value);
+  checkAttached(fn, name, value, length);
+  return { view: value as Uint8Array, length, int8: false };
 }
 
 function article(word: string): string {
@@ -172,6 +187,22 @@ export function out<T extends Int32Array | Float32Array>(fn: string, value: unkn
     }
   }
   return value as T;
+}
+
+/** `out` of hammings: a Uint32Array with one distance per row, not sharing memory with the inputs. */
+export function checkDistances(fn: string, value: unknown, nrows: number, inputs: Arg<Uint8Array>[]): Uint32Array {
+  if (tagOf(value) !== 'Uint32Array') throw new TypeError(`${fn}: expected out to be a Uint32Array, received ${describe(value)}`);
+  const length = lengthOf(value);
+  checkAttached(fn, 'out', value, length);
+  if (length !== nrows) {
+    throw new RangeError(`${fn}: expected out to have length ${nrows} (one distance per row), received length ${length}`);
+  }
+  for (const input of inputs) {
+    if (bufferOf(input.view) === bufferOf(value) && overlaps(input.view, value)) {
+      throw new RangeError(`${fn}: out must not share memory with the query or the matrix`);
+    }
+  }
+  return value as Uint32Array;
 }
 
 function overlaps(a: unknown, b: unknown): boolean {
