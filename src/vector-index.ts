@@ -1,6 +1,7 @@
 // Index: an exact in-memory vector index over the public search functions. Float embeddings go
-// in; rows are kept as float32, or as int8 codes with a scale per row, on SharedArrayBuffers;
-// searches run natively and come back as similarities (or distances) under the user's keys.
+// in; rows are kept as float32, as int8 codes with a scale per row, or as sign bits (binary), on
+// SharedArrayBuffers; searches run natively and come back as similarities (or distances) under
+// the user's keys.
 //
 // Layout. Rows live in chunks of at most CHUNK_BYTES of row data, each a growable
 // SharedArrayBuffer that grows as rows are added and never moves or shrinks, so a search in
@@ -16,6 +17,12 @@
 // ranked by the affine score s_q * s_i * dot(codes) (rowFactor = the row scales, queryFactor = the
 // query's scale) in native code: ranking by the raw integer dot product would weigh rows by
 // their scales. See the README for the measurements behind this choice.
+//
+// Binary rows are one bit per element (x > 0), packed as binarize() packs them, searched by
+// Hamming distance to the query's signs; the rescore * k nearest are then scored in float
+// against the originals (exact), else the int8 codes (keepInt8), else the row's signs times its
+// mean magnitude (the least-squares fit c * sign(x) of x). A Hamming distance is no score in the
+// metric's units, so binary candidates are always scored in float.
 // index.ts imports this module for its exports; the search functions are looked up on `api`
 // when a search runs, long after both modules have loaded.
 import * as api from './index.js';
@@ -24,20 +31,28 @@ import { openStore, writeStore, type StoreArray, type StoreReader } from './stor
 import { bufferOf, byteOffsetOf, describe, lengthOf, positiveInteger, readOptions, tagOf, MAX_THREADS } from './validate.js';
 
 export type Metric = 'cosine' | 'dot' | 'l2';
-export type Precision = 'float32' | 'int8';
+export type Precision = 'float32' | 'int8' | 'binary';
 
 export interface IndexOptions {
   /** Elements per vector. */
   dim: number;
   /** 'cosine' (vectors are L2-normalized on the way in; the default), 'dot', or 'l2' (squared Euclidean distance). */
   metric?: Metric;
-  /** 'int8' (1 byte per element, the default) or 'float32' (4 bytes, exact). */
+  /**
+   * 'int8' (1 byte per element, the default), 'float32' (4 bytes, exact), or 'binary' (1 bit per
+   * element, the sign: searched by Hamming distance, the candidates rescored in float).
+   */
   precision?: Precision;
   /**
-   * int8 only: also keep the float32 vectors (4 bytes per element more), so that rescoring is
-   * exact. Default false.
+   * int8 and binary: also keep the float32 vectors (4 bytes per element more), so that rescoring
+   * is exact. Default false.
    */
   keepOriginals?: boolean;
+  /**
+   * binary only: also keep int8 codes (1 byte per element more) and rescore against them when no
+   * originals are kept. Default false: rescoring then uses the bits as +-1 times a scale per row.
+   */
+  keepInt8?: boolean;
   /**
    * Rows per storage chunk, a multiple of 64 (default: as many as fit in 1 GiB of row data). A
    * search makes one native call per chunk; smaller chunks only add calls.
@@ -51,10 +66,12 @@ export interface IndexSearchOptions {
   /** Only rows with these keys are eligible. */
   filter?: Iterable<number>;
   /**
-   * int8 only: take the `rescore * k` best rows by their int8 scores, score them again in float
+   * int8: take the `rescore * k` best rows by their int8 scores, score them again in float
    * (against the float32 originals when the index keeps them, else the float query against the
    * int8 rows) and keep the best k. A positive integer, or 0 / false for int8 scores as they are.
-   * Default 4.
+   * Default 4. binary: the `rescore * k` rows nearest by Hamming distance are always scored in
+   * float (against the originals, else the int8 codes, else the bits as +-1); default 10, and 0 /
+   * false means k.
    */
   rescore?: number | false;
 }
@@ -80,7 +97,7 @@ export interface IndexSearchResult {
 }
 
 export interface IndexMemoryUsage {
-  /** Bytes of row data: int8 codes or float32 vectors. */
+  /** Bytes of row data: int8 codes, float32 vectors, or bits (binary; and its int8 codes with keepInt8). */
   rows: number;
   /** Bytes of per-row scales, norms, keys and live bits. */
   perRow: number;
@@ -100,12 +117,23 @@ export interface SharedIndex {
 }
 
 /** One chunk of a shared index: its SharedArrayBuffers and its row count at share(). */
-export interface SharedChunk {
+export interface SharedChunk extends ChunkBuffers {
   rows: number;
+}
+
+/** A chunk's memory: growable SharedArrayBuffers, each with one entry per row. */
+export interface ChunkBuffers {
+  /** The rows searched: int8 codes, float32 values, or packed bits (binary). */
   data: SharedArrayBuffer;
   keys: SharedArrayBuffer;
   live: SharedArrayBuffer;
+  /** float32: the scale of a row's int8 codes (int8, and binary with keepInt8). */
   scale: SharedArrayBuffer | undefined;
+  /** float32, binary: the row's mean magnitude, so that the row is about bitScale * (+-1). */
+  bitScale: SharedArrayBuffer | undefined;
+  /** binary with keepInt8: the int8 codes. */
+  codes: SharedArrayBuffer | undefined;
+  /** float64, l2: minus the squared norm of what a row is scored as (the offsets of the affine search). */
   negNorm: SharedArrayBuffer | undefined;
   originals: SharedArrayBuffer | undefined;
 }
@@ -119,10 +147,16 @@ const CHUNK_BYTES = 2 ** 30;
  */
 const GROW_BYTES = 2 ** 20;
 const DEFAULT_RESCORE = 4;
+const DEFAULT_BINARY_RESCORE = 10;
 /** Rows one index holds: its key -> row map is a JavaScript Map, which holds at most 2^24 entries. */
 export const MAX_INDEX_ROWS = 2 ** 24;
 const METRICS: readonly Metric[] = ['cosine', 'dot', 'l2'];
-const PRECISIONS: readonly Precision[] = ['float32', 'int8'];
+const PRECISIONS: readonly Precision[] = ['float32', 'int8', 'binary'];
+
+/** Bytes of one searched row. */
+function rowBytesOf(precision: Precision, dim: number): number {
+  return precision === 'int8' ? dim : precision === 'float32' ? 4 * dim : Math.ceil(dim / 8);
+}
 
 function growable(bytes: number, max: number): SharedArrayBuffer {
   return new SharedArrayBuffer(bytes, { maxByteLength: Math.max(bytes, max) });
@@ -140,20 +174,17 @@ class Chunk {
   // and writes an element of a length-tracking view of a growable buffer ten times slower.
   codes: Int8Array | undefined;
   floats: Float32Array | undefined;
+  bits: Uint8Array | undefined;
   keyView!: Float64Array;
   liveView!: Uint8Array;
   scaleView: Float32Array | undefined;
+  bitScaleView: Float32Array | undefined;
   negNormView: Float64Array | undefined;
   originalView: Float32Array | undefined;
   constructor(
     readonly capacity: number,
-    readonly int8: boolean,
-    readonly data: SharedArrayBuffer,
-    readonly keys: SharedArrayBuffer,
-    readonly live: SharedArrayBuffer,
-    readonly scale: SharedArrayBuffer | undefined,
-    readonly negNorm: SharedArrayBuffer | undefined,
-    readonly originals: SharedArrayBuffer | undefined,
+    readonly precision: Precision,
+    readonly b: ChunkBuffers,
   ) {
     this.refresh();
   }
@@ -161,13 +192,16 @@ class Chunk {
   refresh(): void {
     const view = <T>(make: new (b: SharedArrayBuffer, o: number, n: number) => T, b: SharedArrayBuffer, size: number) =>
       new make(b, 0, Math.floor(b.byteLength / size));
-    this.codes = this.int8 ? view(Int8Array, this.data, 1) : undefined;
-    this.floats = this.int8 ? undefined : view(Float32Array, this.data, 4);
-    this.keyView = view(Float64Array, this.keys, 8);
-    this.liveView = view(Uint8Array, this.live, 1);
-    this.scaleView = this.scale && view(Float32Array, this.scale, 4);
-    this.negNormView = this.negNorm && view(Float64Array, this.negNorm, 8);
-    this.originalView = this.originals && view(Float32Array, this.originals, 4);
+    const b = this.b;
+    this.codes = this.precision === 'int8' ? view(Int8Array, b.data, 1) : b.codes && view(Int8Array, b.codes, 1);
+    this.floats = this.precision === 'float32' ? view(Float32Array, b.data, 4) : undefined;
+    this.bits = this.precision === 'binary' ? view(Uint8Array, b.data, 1) : undefined;
+    this.keyView = view(Float64Array, b.keys, 8);
+    this.liveView = view(Uint8Array, b.live, 1);
+    this.scaleView = b.scale && view(Float32Array, b.scale, 4);
+    this.bitScaleView = b.bitScale && view(Float32Array, b.bitScale, 4);
+    this.negNormView = b.negNorm && view(Float64Array, b.negNorm, 8);
+    this.originalView = b.originals && view(Float32Array, b.originals, 4);
   }
 
   isLive(at: number): boolean {
@@ -192,6 +226,8 @@ export class Index {
   readonly metric: Metric;
   readonly precision: Precision;
   readonly keepOriginals: boolean;
+  /** binary: also int8 codes. */
+  readonly keepInt8: boolean;
   /** Rows per chunk: a multiple of 64, so each chunk's filter bits start on a whole word. */
   readonly #chunkRows: number;
   readonly #chunks: Chunk[] = [];
@@ -203,7 +239,7 @@ export class Index {
   #size = 0;
 
   constructor(options: IndexOptions) {
-    const o = readOptions('Index', options, ['dim', 'metric', 'precision', 'keepOriginals', 'chunkRows']) as Record<string, unknown>;
+    const o = readOptions('Index', options, ['dim', 'metric', 'precision', 'keepOriginals', 'keepInt8', 'chunkRows']) as Record<string, unknown>;
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new TypeError(`Index: expected options to be an object with dim, received ${describe(options)}`);
     }
@@ -213,8 +249,16 @@ export class Index {
     const keep = o['keepOriginals'] ?? false;
     if (typeof keep !== 'boolean') throw new TypeError(`Index: expected options.keepOriginals to be a boolean, received ${describe(keep)}`);
     this.keepOriginals = keep;
-    const rowBytes = this.dim * (this.precision === 'int8' ? 1 : 4);
-    const most = Math.max(64, Math.floor(CHUNK_BYTES / rowBytes / 64) * 64);
+    const int8 = o['keepInt8'] ?? false;
+    if (typeof int8 !== 'boolean') throw new TypeError(`Index: expected options.keepInt8 to be a boolean, received ${describe(int8)}`);
+    if (int8 && this.precision !== 'binary') {
+      throw new RangeError(`Index: options.keepInt8 is for precision 'binary' (an ${this.precision} index has its own rows), received true`);
+    }
+    this.keepInt8 = int8;
+    // A chunk's rows are bounded by its largest per-row buffer: the rows searched, and for binary
+    // the int8 codes or the originals, sized as an int8 index's (4 GiB of originals at most).
+    const rowBytes = Math.max(rowBytesOf(this.precision, this.dim), int8 || keep ? this.dim : 0);
+    const most = Math.max(64, Math.min(MAX_INDEX_ROWS, Math.floor(CHUNK_BYTES / rowBytes / 64) * 64));
     const rows = o['chunkRows'];
     if (rows === undefined) {
       this.#chunkRows = most;
@@ -262,6 +306,8 @@ export class Index {
     const source = new Float32Array(bufferOf(vectors), byteOffsetOf(vectors), length);
     const row = new Float32Array(dim);
     const rowCodes = new Int8Array(dim);
+    const bytesPerRow = Math.ceil(dim / 8);
+    const rowBits = new Uint8Array(bytesPerRow);
     for (let r = 0; r < n; r++) {
       let chunk = this.#chunks[this.#chunks.length - 1];
       if (!chunk || chunk.rows === chunk.capacity) chunk = this.#newChunk();
@@ -289,13 +335,28 @@ export class Index {
         // 0.986 on GloVe, 0.992 -> 0.995 on MiniLM, against the rows' exact norms).
         const f32Scale = chunk.scaleView![at]!;
         if (chunk.negNormView) chunk.negNormView[at] = -(f32Scale * f32Scale * squares);
-      } else {
-        chunk.floats!.set(row, at * dim);
+      }
+      if (chunk.floats) {
+        chunk.floats.set(row, at * dim);
         if (chunk.negNormView) {
           let sum = 0;
           for (let i = 0; i < dim; i++) sum += row[i]! * row[i]!;
           chunk.negNormView[at] = -sum;
         }
+      }
+      if (chunk.bits) {
+        // The signs, packed as binarize() packs them; and the mean magnitude, so that rescoring
+        // against the bits alone scores the row as bitScale * (+-1).
+        const base = at * bytesPerRow;
+        let magnitude = 0;
+        rowBits.fill(0);
+        for (let i = 0; i < dim; i++) {
+          const v = row[i]!;
+          if (v > 0) rowBits[i >> 3] = rowBits[i >> 3]! | (0x80 >> (i & 7));
+          magnitude += v < 0 ? -v : v;
+        }
+        chunk.bits.set(rowBits, base);
+        chunk.bitScaleView![at] = magnitude / dim;
       }
       chunk.keyView[at] = newKeys[r]!;
       chunk.liveView[at >> 3] = chunk.liveView[at >> 3]! | (1 << (at & 7));
@@ -335,10 +396,10 @@ export class Index {
     let rows = 0;
     let perRow = 0;
     let originals = 0;
-    for (const c of this.#chunks) {
-      rows += c.data.byteLength;
-      perRow += c.keys.byteLength + c.live.byteLength + (c.scale?.byteLength ?? 0) + (c.negNorm?.byteLength ?? 0);
-      originals += c.originals?.byteLength ?? 0;
+    for (const { b } of this.#chunks) {
+      rows += b.data.byteLength + (b.codes?.byteLength ?? 0);
+      perRow += b.keys.byteLength + b.live.byteLength + (b.scale?.byteLength ?? 0) + (b.bitScale?.byteLength ?? 0) + (b.negNorm?.byteLength ?? 0);
+      originals += b.originals?.byteLength ?? 0;
     }
     // V8's Map: about 28 bytes per entry with small-integer keys, more for larger keys; an estimate.
     const keyMap = (this.#keyToRow?.size ?? 0) * 28;
@@ -372,17 +433,9 @@ export class Index {
    */
   share(): SharedIndex {
     return {
-      options: { dim: this.dim, metric: this.metric, precision: this.precision, keepOriginals: this.keepOriginals },
+      options: { dim: this.dim, metric: this.metric, precision: this.precision, keepOriginals: this.keepOriginals, keepInt8: this.keepInt8 },
       chunkRows: this.#chunkRows,
-      chunks: this.#chunks.map((c) => ({
-        rows: c.rows,
-        data: c.data,
-        keys: c.keys,
-        live: c.live,
-        scale: c.scale,
-        negNorm: c.negNorm,
-        originals: c.originals,
-      })),
+      chunks: this.#chunks.map((c) => ({ rows: c.rows, ...c.b })),
     };
   }
 
@@ -394,8 +447,9 @@ export class Index {
     const index = new Index({ ...shared.options, chunkRows: shared.chunkRows });
     index.#view = true;
     for (const c of shared.chunks) {
-      const chunk = new Chunk(shared.chunkRows, index.precision === 'int8', c.data, c.keys, c.live, c.scale, c.negNorm, c.originals);
-      chunk.rows = c.rows;
+      const { rows, ...buffers } = c;
+      const chunk = new Chunk(shared.chunkRows, index.precision, buffers);
+      chunk.rows = rows;
       index.#chunks.push(chunk);
     }
     index.#recount();
@@ -416,18 +470,21 @@ export class Index {
       metric: this.metric,
       precision: this.precision,
       keepOriginals: this.keepOriginals,
+      keepInt8: this.keepInt8,
       rows: this.size,
       nextKey: this.#nextKey,
     };
     const dim = this.dim;
-    const arrays: StoreArray[] = [
-      { name: 'keys', type: 'float64', chunks: this.#liveRuns((c) => c.keyView, 1) },
-      this.precision === 'int8'
-        ? { name: 'rows', type: 'int8', chunks: this.#liveRuns((c) => c.codes!, dim) }
-        : { name: 'rows', type: 'float32', chunks: this.#liveRuns((c) => c.floats!, dim) },
-    ];
-    if (this.precision === 'int8') arrays.push({ name: 'scales', type: 'float32', chunks: this.#liveRuns((c) => c.scaleView!, 1) });
-    if (this.metric === 'l2') arrays.push({ name: 'negNorms', type: 'float64', chunks: this.#liveRuns((c) => c.negNormView!, 1) });
+    const arrays: StoreArray[] = [{ name: 'keys', type: 'float64', chunks: this.#liveRuns((c) => c.keyView, 1) }];
+    if (this.precision === 'int8') arrays.push({ name: 'rows', type: 'int8', chunks: this.#liveRuns((c) => c.codes!, dim) });
+    if (this.precision === 'float32') arrays.push({ name: 'rows', type: 'float32', chunks: this.#liveRuns((c) => c.floats!, dim) });
+    if (this.precision === 'binary') {
+      arrays.push({ name: 'rows', type: 'uint8', chunks: this.#liveRuns((c) => c.bits!, Math.ceil(dim / 8)) });
+      arrays.push({ name: 'bitScales', type: 'float32', chunks: this.#liveRuns((c) => c.bitScaleView!, 1) });
+      if (this.keepInt8) arrays.push({ name: 'codes', type: 'int8', chunks: this.#liveRuns((c) => c.codes!, dim) });
+    }
+    if (this.precision === 'int8' || this.keepInt8) arrays.push({ name: 'scales', type: 'float32', chunks: this.#liveRuns((c) => c.scaleView!, 1) });
+    if (this.#hasNorms()) arrays.push({ name: 'negNorms', type: 'float64', chunks: this.#liveRuns((c) => c.negNormView!, 1) });
     if (this.keepOriginals) {
       if (this.#originalsFile) {
         throw new TypeError(`Index.save: this index reads its originals from ${this.#originalsFile.path}; load it with originals 'memory' to save it again`);
@@ -461,17 +518,22 @@ export class Index {
           metric: m['metric'] as Metric,
           precision: m['precision'] as Precision,
           keepOriginals: m['keepOriginals'] === true && where !== 'none',
+          keepInt8: m['keepInt8'] === true,
         });
       } catch (err) {
         throw corrupt((err as Error).message);
       }
       const dim = index.dim;
+      const precision = index.precision;
+      const bytes = Math.ceil(dim / 8);
       const expected: [string, string, number][] = [
         ['keys', 'float64', rows],
-        ['rows', index.precision === 'int8' ? 'int8' : 'float32', rows * dim],
+        precision === 'binary' ? ['rows', 'uint8', rows * bytes] : ['rows', precision, rows * dim],
       ];
-      if (index.precision === 'int8') expected.push(['scales', 'float32', rows]);
-      if (index.metric === 'l2') expected.push(['negNorms', 'float64', rows]);
+      if (precision === 'binary') expected.push(['bitScales', 'float32', rows]);
+      if (index.keepInt8) expected.push(['codes', 'int8', rows * dim]);
+      if (precision === 'int8' || index.keepInt8) expected.push(['scales', 'float32', rows]);
+      if (index.#hasNorms()) expected.push(['negNorms', 'float64', rows]);
       if (m['keepOriginals'] === true) expected.push(['originals', 'float32', rows * dim]);
       for (const [name, type, length] of expected) {
         const info = reader.arrays.get(name);
@@ -490,7 +552,7 @@ export class Index {
         if (n & 7) chunk.liveView[n >> 3] = (1 << (n & 7)) - 1;
         left -= n;
       }
-      const into = (view: (c: Chunk) => Int8Array | Float32Array | Float64Array, per: number) => (start: number, count: number) => {
+      const into = (view: (c: Chunk) => Int8Array | Uint8Array | Float32Array | Float64Array, per: number) => (start: number, count: number) => {
         const perChunk = index.#chunkRows * per;
         const c = Math.floor(start / perChunk);
         const at = start - c * perChunk;
@@ -498,9 +560,15 @@ export class Index {
         return target.subarray(at, at + Math.min(count, perChunk - at)) as never;
       };
       await reader.read('keys', into((c) => c.keyView, 1));
-      await reader.read('rows', into((c) => (c.codes ?? c.floats)!, dim));
-      if (index.precision === 'int8') await reader.read('scales', into((c) => c.scaleView!, 1));
-      if (index.metric === 'l2') await reader.read('negNorms', into((c) => c.negNormView!, 1));
+      if (precision === 'binary') {
+        await reader.read('rows', into((c) => c.bits!, bytes));
+        await reader.read('bitScales', into((c) => c.bitScaleView!, 1));
+        if (index.keepInt8) await reader.read('codes', into((c) => c.codes!, dim));
+      } else {
+        await reader.read('rows', into((c) => (c.codes ?? c.floats)!, dim));
+      }
+      if (precision === 'int8' || index.keepInt8) await reader.read('scales', into((c) => c.scaleView!, 1));
+      if (index.#hasNorms()) await reader.read('negNorms', into((c) => c.negNormView!, 1));
       if (m['keepOriginals'] === true && where === 'memory') await reader.read('originals', into((c) => c.originalView!, dim));
       const map = index.#map();
       if (map.size !== rows) throw corrupt(`its keys are not distinct (${rows - map.size} repeated)`);
@@ -537,7 +605,7 @@ export class Index {
    * Views of the live rows of every chunk, `per` elements a row, in order: whole chunks where
    * nothing was removed, else runs of live rows.
    */
-  #liveRuns<T extends Int8Array | Float32Array | Float64Array>(view: (c: Chunk) => T, per: number): T[] {
+  #liveRuns<T extends Int8Array | Uint8Array | Float32Array | Float64Array>(view: (c: Chunk) => T, per: number): T[] {
     const out: T[] = [];
     for (const c of this.#chunks) {
       const v = view(c);
@@ -641,35 +709,48 @@ export class Index {
     return [...rows];
   }
 
+  /**
+   * Whether rows keep their negated squared norms: l2, beside what the search or the rescoring
+   * scores them as (int8 codes, or float32 rows); binary rows without codes work theirs out from
+   * bitScale.
+   */
+  #hasNorms(): boolean {
+    return this.metric === 'l2' && (this.precision !== 'binary' || this.keepInt8);
+  }
+
   #newChunk(originals = this.keepOriginals): Chunk {
     const cap = this.#chunkRows;
     const dim = this.dim;
-    const rowBytes = dim * (this.precision === 'int8' ? 1 : 4);
-    const chunk = new Chunk(
-      cap,
-      this.precision === 'int8',
-      growable(0, cap * rowBytes),
-      growable(0, cap * 8),
-      growable(0, cap / 8),
-      this.precision === 'int8' ? growable(0, cap * 4) : undefined,
-      this.metric === 'l2' ? growable(0, cap * 8) : undefined,
-      this.precision === 'int8' && originals ? growable(0, cap * dim * 4) : undefined,
-    );
+    const int8Codes = this.precision === 'int8' || this.keepInt8;
+    const binary = this.precision === 'binary';
+    const chunk = new Chunk(cap, this.precision, {
+      data: growable(0, cap * rowBytesOf(this.precision, dim)),
+      keys: growable(0, cap * 8),
+      live: growable(0, cap / 8),
+      scale: int8Codes ? growable(0, cap * 4) : undefined,
+      bitScale: binary ? growable(0, cap * 4) : undefined,
+      codes: binary && this.keepInt8 ? growable(0, cap * dim) : undefined,
+      negNorm: this.#hasNorms() ? growable(0, cap * 8) : undefined,
+      originals: this.precision !== 'float32' && originals ? growable(0, cap * dim * 4) : undefined,
+    });
     this.#chunks.push(chunk);
     return chunk;
   }
 
   #grow(chunk: Chunk, rows: number): void {
-    if (chunk.keys.byteLength >= rows * 8) return;
-    const rowBytes = this.dim * (this.precision === 'int8' ? 1 : 4);
-    const step = Math.max(64, Math.ceil(GROW_BYTES / rowBytes / 64) * 64);
+    const b = chunk.b;
+    if (b.keys.byteLength >= rows * 8) return;
+    const rowBytes = rowBytesOf(this.precision, this.dim);
+    const step = Math.max(64, Math.ceil(GROW_BYTES / Math.max(rowBytes, this.dim) / 64) * 64);
     const target = Math.min(chunk.capacity, Math.ceil(rows / step) * step);
-    ensure(chunk.data, target * rowBytes);
-    ensure(chunk.keys, target * 8);
-    ensure(chunk.live, Math.ceil(target / 8));
-    if (chunk.scale) ensure(chunk.scale, target * 4);
-    if (chunk.negNorm) ensure(chunk.negNorm, target * 8);
-    if (chunk.originals) ensure(chunk.originals, target * this.dim * 4);
+    ensure(b.data, target * rowBytes);
+    ensure(b.keys, target * 8);
+    ensure(b.live, Math.ceil(target / 8));
+    if (b.scale) ensure(b.scale, target * 4);
+    if (b.bitScale) ensure(b.bitScale, target * 4);
+    if (b.codes) ensure(b.codes, target * this.dim);
+    if (b.negNorm) ensure(b.negNorm, target * 8);
+    if (b.originals) ensure(b.originals, target * this.dim * 4);
     chunk.refresh();
   }
 
@@ -690,15 +771,24 @@ export class Index {
       return (async () => {
         for (let c = 0; c < calls.length; c++) {
           const call = calls[c];
-          if (call) this.#collect(c, await (api.topKBatchAsync as unknown as BatchAsync)(...call), candidates);
+          if (call) this.#collect(c, await this.#batchAsync()(...call), candidates);
         }
         return this.#finish(plan, candidates);
       })();
     }
     calls.forEach((call, c) => {
-      if (call) this.#collect(c, (api.topKBatch as unknown as Batch)(...call), candidates);
+      if (call) this.#collect(c, this.#batch()(...call), candidates);
     });
     return this.#finish(plan, candidates);
+  }
+
+  /** The search function of this index's rows: binary rows by Hamming distance. */
+  #batch(): Batch {
+    return (this.precision === 'binary' ? api.topKHammingBatch : api.topKBatch) as unknown as Batch;
+  }
+
+  #batchAsync(): BatchAsync {
+    return (this.precision === 'binary' ? api.topKHammingBatchAsync : api.topKBatchAsync) as unknown as BatchAsync;
   }
 
   /** Everything a search needs, checked and prepared before any native call. */
@@ -714,7 +804,8 @@ export class Index {
     }
     const kk = positiveInteger(fn, 'k', k);
     const threads = o?.['threads'] === undefined ? undefined : positiveInteger(fn, 'options.threads', o['threads'], MAX_THREADS);
-    let rescore = this.precision === 'int8' ? DEFAULT_RESCORE : 0;
+    const binary = this.precision === 'binary';
+    let rescore = this.precision === 'int8' ? DEFAULT_RESCORE : binary ? DEFAULT_BINARY_RESCORE : 0;
     const r = o?.['rescore'];
     if (r !== undefined) {
       if (r === false) rescore = 0;
@@ -723,6 +814,8 @@ export class Index {
       else rescore = r;
     }
     if (this.precision === 'float32') rescore = 0;
+    // Binary rows are always scored in float: a Hamming distance is not in the metric's units.
+    if (binary && rescore === 0) rescore = 1;
     const filterKeys = o?.['filter'];
     const filtered = filterKeys !== undefined && filterKeys !== null;
     const eligible = filtered ? this.#rowsOf(fn, 'options.filter', filterKeys).map(([, row]) => row) : undefined;
@@ -745,7 +838,12 @@ export class Index {
         const inverse = 1 / scale;
         for (let i = 0; i < dim; i++) codes[i] = code(q[i]!, inverse);
       }
-      prepared.push({ q, norm, scale, codes });
+      let bits: Uint8Array | undefined;
+      if (binary) {
+        bits = new Uint8Array(Math.ceil(dim / 8));
+        for (let i = 0; i < dim; i++) if (q[i]! > 0) bits[i >> 3] = bits[i >> 3]! | (0x80 >> (i & 7));
+      }
+      prepared.push({ q, norm, scale, codes, bits });
     }
     const candidatesK = rescore > 0 ? kk * rescore : kk;
     return { single, k: kk, candidatesK, threads, rescore, eligible, queries: prepared };
@@ -760,7 +858,7 @@ export class Index {
     const nq = plan.queries.length;
     // The eligible rows: the live ones, and of those the filter's.
     let filter: Uint8Array | undefined;
-    const live = new Uint8Array(chunk.live, 0, Math.ceil(rows / 8));
+    const live = new Uint8Array(chunk.b.live, 0, Math.ceil(rows / 8));
     if (plan.eligible) {
       filter = new Uint8Array(live.length);
       const first = c * this.#chunkRows;
@@ -776,29 +874,38 @@ export class Index {
     const options: Record<string, unknown> = { dim };
     if (filter) options['filter'] = filter;
     if (plan.threads !== undefined) options['threads'] = plan.threads;
-    let queries: Int8Array | Float32Array;
+    let queries: Int8Array | Float32Array | Uint8Array;
+    if (this.precision === 'binary') {
+      const bytes = Math.ceil(dim / 8);
+      queries = new Uint8Array(nq * bytes);
+      plan.queries.forEach((p, j) => (queries as Uint8Array).set(p.bits!, j * bytes));
+      options['dim'] = bytes;
+      return [queries, new Uint8Array(chunk.b.data, 0, rows * bytes), plan.candidatesK, options];
+    }
     if (this.precision === 'int8') {
       queries = new Int8Array(nq * dim);
       plan.queries.forEach((p, j) => (queries as Int8Array).set(p.codes!, j * dim));
-      options['rowFactor'] = new Float32Array(chunk.scale!, 0, rows);
+      options['rowFactor'] = new Float32Array(chunk.b.scale!, 0, rows);
       options['queryFactor'] = Float64Array.from(plan.queries, (p) => (this.metric === 'l2' ? 2 * p.scale : p.scale));
-      const matrix = new Int8Array(chunk.data, 0, rows * dim);
-      if (this.metric === 'l2') options['rowOffset'] = new Float64Array(chunk.negNorm!, 0, rows);
+      const matrix = new Int8Array(chunk.b.data, 0, rows * dim);
+      if (this.metric === 'l2') options['rowOffset'] = new Float64Array(chunk.b.negNorm!, 0, rows);
       return [queries, matrix, plan.candidatesK, options];
     }
     queries = new Float32Array(nq * dim);
     plan.queries.forEach((p, j) => (queries as Float32Array).set(p.q, j * dim));
     if (this.metric === 'l2') {
       options['queryFactor'] = new Float64Array(nq).fill(2);
-      options['rowOffset'] = new Float64Array(chunk.negNorm!, 0, rows);
+      options['rowOffset'] = new Float64Array(chunk.b.negNorm!, 0, rows);
     }
-    return [queries, new Float32Array(chunk.data, 0, rows * dim), plan.candidatesK, options];
+    return [queries, new Float32Array(chunk.b.data, 0, rows * dim), plan.candidatesK, options];
   }
 
   #collect(c: number, results: { indices: Uint32Array; scores: ArrayLike<number> }[], into: Candidate[][]): void {
     const first = c * this.#chunkRows;
+    // Hamming distances rank lowest first; candidates highest first.
+    const sign = this.precision === 'binary' ? -1 : 1;
     results.forEach((r, j) => {
-      for (let i = 0; i < r.indices.length; i++) into[j]!.push({ row: first + r.indices[i]!, score: r.scores[i]! });
+      for (let i = 0; i < r.indices.length; i++) into[j]!.push({ row: first + r.indices[i]!, score: sign * r.scores[i]! });
     });
   }
 
@@ -825,7 +932,10 @@ export class Index {
     return plan.single ? results[0]! : results;
   }
 
-  /** The float score of row `global` for the prepared query: against the originals where kept, else the int8 row. */
+  /**
+   * The float score of row `global` for the prepared query: against the originals where kept,
+   * else the int8 row, else (binary) the row's signs times its bitScale.
+   */
   #floatScore(p: PreparedQuery, global: number): number {
     const chunk = this.#chunks[Math.floor(global / this.#chunkRows)]!;
     const at = global % this.#chunkRows;
@@ -850,16 +960,28 @@ export class Index {
       }
       return this.metric === 'l2' ? 2 * dot - squares : dot;
     }
-    // The float query against the int8 row (its norm term from the codes, as stored).
-    const codes = chunk.codes!;
-    for (let i = 0; i < dim; i++) dot += p.q[i]! * codes[base + i]!;
-    dot *= chunk.scaleView![at]!;
-    return this.metric === 'l2' ? 2 * dot + chunk.negNormView![at]! : dot;
+    const codes = chunk.codes;
+    if (codes) {
+      // The float query against the int8 row (its norm term from the codes, as stored).
+      for (let i = 0; i < dim; i++) dot += p.q[i]! * codes[base + i]!;
+      dot *= chunk.scaleView![at]!;
+      return this.metric === 'l2' ? 2 * dot + chunk.negNormView![at]! : dot;
+    }
+    // The float query against bitScale * (+-1): the least-squares fit of the row by its signs.
+    const bits = chunk.bits!;
+    const from8 = at * Math.ceil(dim / 8);
+    for (let i = 0; i < dim; i++) {
+      const v = p.q[i]!;
+      dot += (bits[from8 + (i >> 3)]! << (i & 7)) & 0x80 ? v : -v;
+    }
+    const s = chunk.bitScaleView![at]!;
+    dot *= s;
+    return this.metric === 'l2' ? 2 * dot - s * s * dim : dot;
   }
 }
 
 /** One chunk's topKBatch call: queries, rows, k, options (dim, filter, threads, the affine score). */
-type BatchCall = [Int8Array | Float32Array, Int8Array | Float32Array, number, Record<string, unknown>];
+type BatchCall = [Int8Array | Float32Array | Uint8Array, Int8Array | Float32Array | Uint8Array, number, Record<string, unknown>];
 type BatchResult = { indices: Uint32Array; scores: ArrayLike<number> }[];
 type Batch = (...call: BatchCall) => BatchResult;
 type BatchAsync = (...call: BatchCall) => Promise<BatchResult>;
@@ -869,6 +991,7 @@ interface PreparedQuery {
   norm: number; // |q|^2 after normalization
   scale: number; // int8: the query's own scale
   codes: Int8Array | undefined; // int8: its codes
+  bits: Uint8Array | undefined; // binary: its signs, packed as the rows are
 }
 
 interface Plan {

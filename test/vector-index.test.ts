@@ -266,6 +266,118 @@ describe('Index', () => {
   });
 });
 
+describe('Index, precision binary', () => {
+  const dim = 100; // not a multiple of 8: the last byte of each row is partly padding
+  const n = 600;
+  const data = embeddings(n, dim, 11);
+  const queries = embeddings(8, dim, 12);
+  const query = (j: number) => queries.subarray(j * dim, (j + 1) * dim);
+  const bytes = Math.ceil(dim / 8);
+  const { binarize, topKHamming } = simdot;
+
+  for (const metric of ['cosine', 'dot', 'l2'] as const) {
+    it(`${metric}: every row rescored against the originals is the exact ranking`, () => {
+      const index = new Index({ dim, metric, precision: 'binary', keepOriginals: true, chunkRows: 128 });
+      index.add(data);
+      for (let j = 0; j < 8; j++) {
+        const want = reference(metric, data, query(j), dim);
+        const got = index.search(query(j), 10, { rescore: Math.ceil(n / 10) });
+        expect(Array.from(got.keys), `${metric} query ${j}`).toEqual(want.slice(0, 10).map(([row]) => row));
+        got.scores.forEach((s, i) => expect(Math.abs(s - want[i]![1])).toBeLessThan(1e-6 * Math.max(1, Math.abs(want[i]![1]))));
+      }
+    });
+  }
+
+  it('the candidates are the rows nearest by Hamming distance (topKHamming on binarize), over several chunks', () => {
+    const index = new Index({ dim, metric: 'dot', precision: 'binary', chunkRows: 64 });
+    index.add(data);
+    const rows = binarize(data, dim);
+    for (let j = 0; j < 8; j++) {
+      const q = binarize(query(j), dim);
+      for (const rescore of [1, 3]) {
+        // Ties at the k-th distance go to the lower row, in the index as in topKHamming.
+        const want = topKHamming(q, rows, 9 * rescore, { dim: bytes });
+        const got = index.search(query(j), 9 * rescore, { rescore: 1 });
+        expect(new Set(got.keys), `query ${j}`).toEqual(new Set(want.indices));
+        // rescore 0 / false: k candidates, still scored (and ranked) in float.
+        expect(index.search(query(j), 9, { rescore: 0 })).toEqual(index.search(query(j), 9, { rescore: 1 }));
+        expect(index.search(query(j), 9, { rescore: false })).toEqual(index.search(query(j), 9, { rescore: 1 }));
+      }
+    }
+  });
+
+  it('without originals a row scores as its signs times its mean magnitude; with keepInt8, as its int8 codes', () => {
+    for (const metric of ['dot', 'l2'] as const) {
+      const bits = new Index({ dim, metric, precision: 'binary' });
+      bits.add(data);
+      const q = query(0);
+      const got = bits.search(q, 5, { rescore: 200 });
+      got.keys.forEach((key, i) => {
+        const x = data.subarray(key * dim, (key + 1) * dim);
+        const s = Math.fround(x.reduce((m, v) => m + Math.abs(v), 0) / dim);
+        let dot = 0;
+        for (let t = 0; t < dim; t++) dot += q[t]! * (x[t]! > 0 ? s : -s);
+        let qq = 0;
+        for (let t = 0; t < dim; t++) qq += q[t]! * q[t]!;
+        const want = metric === 'dot' ? dot : qq - 2 * dot + s * s * dim;
+        expect(Math.abs(got.scores[i]! - want), `${metric} key ${key}`).toBeLessThan(1e-9 * Math.max(1, Math.abs(want)));
+      });
+      // keepInt8: the scores an int8 index rescores with, for the same rows.
+      const withCodes = new Index({ dim, metric, precision: 'binary', keepInt8: true, chunkRows: 192 });
+      withCodes.add(data);
+      const int8 = new Index({ dim, metric, precision: 'int8' });
+      int8.add(data);
+      for (let j = 0; j < 8; j++) {
+        expect(withCodes.search(query(j), 10, { rescore: 60 }), `${metric} query ${j}`).toEqual(int8.search(query(j), 10, { rescore: 60 }));
+      }
+    }
+  });
+
+  it('with originals: the exact ranking of the rescore * k rows nearest by Hamming distance', () => {
+    // Recall on real embeddings is measured in bench/ (see the README); here, what it rests on.
+    const index = new Index({ dim, metric: 'cosine', precision: 'binary', keepOriginals: true, chunkRows: 192 });
+    index.add(data);
+    const rows = binarize(data, dim);
+    for (let j = 0; j < 8; j++) {
+      const candidates = new Set(topKHamming(binarize(query(j), dim), rows, 50, { dim: bytes }).indices);
+      const want = reference('cosine', data, query(j), dim, (row) => candidates.has(row)).slice(0, 10);
+      const got = index.search(query(j), 10, { rescore: 5 });
+      expect(Array.from(got.keys), `query ${j}`).toEqual(want.map(([row]) => row));
+      got.scores.forEach((s, i) => expect(Math.abs(s - want[i]![1])).toBeLessThan(1e-6));
+      // The default is 10 candidates per result.
+      expect(index.search(query(j), 5)).toEqual(index.search(query(j), 5, { rescore: 10 }));
+    }
+  });
+
+  it('memoryUsage: ceil(dim / 8) bytes of bits per row, plus 4 for the scale', () => {
+    const index = new Index({ dim: 1536, precision: 'binary' });
+    index.add(embeddings(2000, 1536, 13));
+    const m = index.memoryUsage();
+    expect(m.rows).toBeGreaterThanOrEqual(2000 * 192);
+    expect(m.rows).toBeLessThanOrEqual(2000 * 192 + 2 ** 20 + 64 * 192);
+    expect(m.originals).toBe(0);
+    const withCodes = new Index({ dim: 1536, precision: 'binary', keepInt8: true });
+    withCodes.add(embeddings(100, 1536, 13));
+    expect(withCodes.memoryUsage().rows).toBeGreaterThanOrEqual(100 * (192 + 1536));
+    expect(caught(() => new Index({ dim: 4, precision: 'int8', keepInt8: true }))).toEqual(
+      new RangeError("Index: options.keepInt8 is for precision 'binary' (an int8 index has its own rows), received true"),
+    );
+  });
+
+  it('batches, async searches and workers give what search gives', async () => {
+    const index = new Index({ dim, metric: 'l2', precision: 'binary', chunkRows: 256 });
+    index.add(data);
+    index.remove([3, 4]);
+    const batch = index.searchBatch(queries, 6);
+    for (let j = 0; j < 8; j++) expect(batch[j]).toEqual(index.search(query(j), 6));
+    expect(await index.searchBatchAsync(queries, 6)).toEqual(batch);
+    expect(await index.searchAsync(query(5), 6)).toEqual(batch[5]);
+    const view = Index.fromShared(index.share());
+    expect(view.precision).toBe('binary');
+    expect(view.searchBatch(queries, 6)).toEqual(batch);
+  });
+});
+
 describe('Index.save and Index.load', () => {
   const dim = 40;
   const n = 500;
@@ -274,24 +386,29 @@ describe('Index.save and Index.load', () => {
   const dir = mkdtempSync(join(tmpdir(), 'simdot-index-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const [metric, precision, keepOriginals] of [
-    ['cosine', 'int8', true],
-    ['l2', 'int8', false],
-    ['dot', 'float32', false],
-    ['l2', 'float32', false],
+  for (const [metric, precision, keepOriginals, keepInt8] of [
+    ['cosine', 'int8', true, false],
+    ['l2', 'int8', false, false],
+    ['dot', 'float32', false, false],
+    ['l2', 'float32', false, false],
+    ['cosine', 'binary', false, false],
+    ['l2', 'binary', false, true],
+    ['dot', 'binary', true, false],
   ] as const) {
-    it(`round-trips ${metric} ${precision}${keepOriginals ? ' with originals' : ''}: the live rows, their keys, the same searches`, async () => {
-      const index = new Index({ dim, metric, precision, keepOriginals, chunkRows: 128 });
+    const extra = `${keepOriginals ? ' with originals' : ''}${keepInt8 ? ' with int8 codes' : ''}`;
+    it(`round-trips ${metric} ${precision}${extra}: the live rows, their keys, the same searches`, async () => {
+      const index = new Index({ dim, metric, precision, keepOriginals, keepInt8, chunkRows: 128 });
       index.add(data, Array.from({ length: n }, (_, i) => 10 * i + 7));
       index.remove([7, 17, 2007, 4997]);
       const file = join(dir, `${metric}-${precision}.simdot`);
       await index.save(file);
       const loaded = await Index.load(file);
-      expect({ dim: loaded.dim, metric: loaded.metric, precision: loaded.precision, keepOriginals: loaded.keepOriginals, size: loaded.size }).toEqual({
+      expect({ dim: loaded.dim, metric: loaded.metric, precision: loaded.precision, keepOriginals: loaded.keepOriginals, keepInt8: loaded.keepInt8, size: loaded.size }).toEqual({
         dim,
         metric,
         precision,
         keepOriginals,
+        keepInt8,
         size: n - 4,
       });
       expect(loaded.has(17)).toBe(false);
