@@ -442,7 +442,10 @@ export interface TopKHammingOptions {
 }
 
 export interface TopKHammingBatchOptions extends TopKHammingOptions {
-  /** Bytes per row, shared by every query and every matrix row. */
+  /**
+   * Dimensions (bits) per vector, as given to binarize: every query and every matrix row is
+   * ceil(dim / 8) bytes.
+   */
   dim: number;
 }
 
@@ -458,16 +461,22 @@ function checkHamming(fn: string, query: unknown, matrix: unknown, k: unknown, o
     throw new TypeError(`${fn}: expected options to be an object with dim, received ${describe(options)}`);
   }
   const given = (options as { dim?: unknown } | undefined)?.dim;
+  // options.dim counts dimensions (bits), as binarize does, so that a user's dim means the same
+  // everywhere; the rows are ceil(dim / 8) bytes.
   let dim = q.length;
   if (batch || given !== undefined) {
-    const d = positiveInteger(fn, 'options.dim', given, MAX_BIT_BYTES);
-    if (!batch && d !== q.length) throw new RangeError(`${fn}: expected options.dim to be the query length ${q.length}, received ${d}`);
-    dim = d;
+    const d = positiveInteger(fn, 'options.dim', given, MAX_BIT_BYTES * 8);
+    const bytes = Math.ceil(d / 8);
+    if (!batch && bytes !== q.length) {
+      throw new RangeError(`${fn}: expected options.dim to give rows of the query length ${q.length} bytes (dim ${8 * q.length - 7} to ${8 * q.length} bits), received ${d}`);
+    }
+    dim = bytes;
   }
   if (dim === 0) throw new RangeError(`${fn}: expected a non-empty query (its length is the row length in bytes), received ${describe(q.view)}`);
   if (dim > MAX_BIT_BYTES) throw new RangeError(`${fn}: expected rows of at most ${MAX_BIT_BYTES} bytes, received ${dim}`);
-  if (q.length % dim !== 0) throw new RangeError(`${fn}: queries length ${q.length} is not a multiple of dim ${dim}`);
-  if (m.length % dim !== 0) throw new RangeError(`${fn}: matrix length ${m.length} is not a multiple of dim ${dim}`);
+  const bitsDim = (options as { dim?: number } | undefined)?.dim ?? 8 * dim;
+  if (q.length % dim !== 0) throw new RangeError(`${fn}: queries length ${q.length} is not a multiple of ${dim} bytes (dim ${bitsDim} bits)`);
+  if (m.length % dim !== 0) throw new RangeError(`${fn}: matrix length ${m.length} is not a multiple of ${dim} bytes (dim ${bitsDim} bits)`);
   const nrows = m.length / dim;
   const nq = q.length / dim;
   searchRows(fn, nrows);
@@ -499,7 +508,7 @@ export function hammings(query: Uint8Array, matrix: Uint8Array, out?: Uint32Arra
   const m = bitVector(fn, 'matrix', matrix, 'query');
   if (q.length === 0) throw new RangeError(`${fn}: expected a non-empty query (its length is the row length in bytes), received ${describe(q.view)}`);
   if (q.length > MAX_BIT_BYTES) throw new RangeError(`${fn}: expected a query of at most ${MAX_BIT_BYTES} bytes, received ${q.length}`);
-  if (m.length % q.length !== 0) throw new RangeError(`${fn}: matrix length ${m.length} is not a multiple of dim ${q.length}`);
+  if (m.length % q.length !== 0) throw new RangeError(`${fn}: matrix length ${m.length} is not a multiple of the query length ${q.length} bytes`);
   const nrows = m.length / q.length;
   let o: Uint32Array;
   if (out === undefined) {
@@ -527,7 +536,7 @@ export async function topKHammingAsync(query: Uint8Array, matrix: Uint8Array, k:
   return (await searchAsync(checkHamming('topKHammingAsync', query, matrix, k, options, false)))[0] as unknown as HammingResult;
 }
 
-/** Several topKHamming searches in one pass over the rows: `queries` holds Q queries of options.dim bytes. */
+/** Several topKHamming searches in one pass over the rows: `queries` holds Q queries of ceil(options.dim / 8) bytes. */
 export function topKHammingBatch(queries: Uint8Array, matrix: Uint8Array, k: number, options: TopKHammingBatchOptions): HammingResult[] {
   const s = checkHamming('topKHammingBatch', queries, matrix, k, options, true);
   if (s.nq === 0) return [];

@@ -879,7 +879,6 @@ export class Index {
       const bytes = Math.ceil(dim / 8);
       queries = new Uint8Array(nq * bytes);
       plan.queries.forEach((p, j) => (queries as Uint8Array).set(p.bits!, j * bytes));
-      options['dim'] = bytes;
       return [queries, new Uint8Array(chunk.b.data, 0, rows * bytes), plan.candidatesK, options];
     }
     if (this.precision === 'int8') {

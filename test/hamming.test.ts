@@ -97,8 +97,8 @@ for (const tier of supported) {
             }
             expect(plain(await topKHammingAsync(query(0), m, k, f ? { filter: f } : {}))).toEqual(want);
           }
-          const batch = topKHammingBatch(queries, m, k, { dim: n });
-          const batchAsync = await topKHammingBatchAsync(queries, m, k, { dim: n });
+          const batch = topKHammingBatch(queries, m, k, { dim: 8 * n - (n % 3) });
+          const batchAsync = await topKHammingBatchAsync(queries, m, k, { dim: 8 * n });
           for (let j = 0; j < 5; j++) {
             expect(plain(batch[j]!), `batch query ${j}`).toEqual(ranking(query(j), m, n, k));
             expect(plain(batchAsync[j]!)).toEqual(plain(batch[j]!));
@@ -115,12 +115,14 @@ describe('Hamming bad input', () => {
   const cases: [string, () => unknown, Error][] = [
     ['an Int8Array query', () => hamming(new Int8Array(4) as unknown as Uint8Array, q), new TypeError('hamming: expected a to be a Uint8Array of packed bits (8 per byte), received Int8Array(4)')],
     ['lengths differ', () => hamming(q, new Uint8Array(5)), new RangeError('hamming: expected a and b to have the same length, received a.length 4 and b.length 5')],
-    ['a matrix of other rows', () => hammings(q, new Uint8Array(10)), new RangeError('hammings: matrix length 10 is not a multiple of dim 4')],
+    ['a matrix of other rows', () => hammings(q, new Uint8Array(10)), new RangeError('hammings: matrix length 10 is not a multiple of the query length 4 bytes')],
     ['out of the wrong type', () => hammings(q, m, new Int32Array(10) as unknown as Uint32Array), new TypeError('hammings: expected out to be a Uint32Array, received Int32Array(10)')],
     ['a filter where the matrix goes', () => topKHamming(q, 3 as unknown as Uint8Array, 1), new TypeError('topKHamming: expected matrix to be a Uint8Array of packed bits (8 per byte, like query), received number 3')],
     ['an affine option', () => topKHamming(q, m, 1, { rowFactor: new Float32Array(10) } as never), new TypeError('topKHamming: unknown option "rowFactor"; the options are "dim", "threads", "filter"')],
     ['a filter of the wrong size', () => topKHamming(q, m, 1, { filter: new Uint8Array(3) }), new RangeError('topKHamming: expected options.filter to have 2 bytes (one bit per row for 10 rows), received length 3')],
     ['a batch without dim', () => topKHammingBatch(q, m, 1, {} as never), new TypeError('topKHammingBatch: expected options.dim to be a positive integer, received undefined')],
+    ['a dim in bytes, not bits', () => topKHamming(q, m, 1, { dim: 4 }), new RangeError('topKHamming: expected options.dim to give rows of the query length 4 bytes (dim 25 to 32 bits), received 4')],
+    ['a batch dim in bytes, not bits', () => topKHammingBatch(new Uint8Array(12), new Uint8Array(64), 1, { dim: 64 }), new RangeError('topKHammingBatch: queries length 12 is not a multiple of 8 bytes (dim 64 bits)')],
     ['an empty query', () => topKHamming(new Uint8Array(0), m, 1), new RangeError('topKHamming: expected a non-empty query (its length is the row length in bytes), received Uint8Array(0)')],
   ];
   for (const tier of ['js', supported[0]!]) {

@@ -272,7 +272,6 @@ describe('Index, precision binary', () => {
   const data = embeddings(n, dim, 11);
   const queries = embeddings(8, dim, 12);
   const query = (j: number) => queries.subarray(j * dim, (j + 1) * dim);
-  const bytes = Math.ceil(dim / 8);
   const { binarize, topKHamming } = simdot;
 
   for (const metric of ['cosine', 'dot', 'l2'] as const) {
@@ -296,7 +295,7 @@ describe('Index, precision binary', () => {
       const q = binarize(query(j), dim);
       for (const rescore of [1, 3]) {
         // Ties at the k-th distance go to the lower row, in the index as in topKHamming.
-        const want = topKHamming(q, rows, 9 * rescore, { dim: bytes });
+        const want = topKHamming(q, rows, 9 * rescore, { dim });
         const got = index.search(query(j), 9 * rescore, { rescore: 1 });
         expect(new Set(got.keys), `query ${j}`).toEqual(new Set(want.indices));
         // rescore 0 / false: k candidates, still scored (and ranked) in float.
@@ -339,7 +338,7 @@ describe('Index, precision binary', () => {
     index.add(data);
     const rows = binarize(data, dim);
     for (let j = 0; j < 8; j++) {
-      const candidates = new Set(topKHamming(binarize(query(j), dim), rows, 50, { dim: bytes }).indices);
+      const candidates = new Set(topKHamming(binarize(query(j), dim), rows, 50, { dim }).indices);
       const want = reference('cosine', data, query(j), dim, (row) => candidates.has(row)).slice(0, 10);
       const got = index.search(query(j), 10, { rescore: 5 });
       expect(Array.from(got.keys), `query ${j}`).toEqual(want.map(([row]) => row));
