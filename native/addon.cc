@@ -360,9 +360,8 @@ class SearchWorker : public Napi::AsyncWorker {
         spec_(spec),
         instance_(GetInstance(info)),
         matrix_(Napi::Persistent(info[1].As<Napi::Object>())) {
-    const size_t elem_size = spec.elem == Elem::kI8 ? 1 : 4;
     const uint8_t *q = static_cast<const uint8_t *>(spec.queries);
-    queries_.assign(q, q + spec.nq * spec.dim * elem_size);
+    queries_.assign(q, q + spec.nq * spec.dim * simdot::ElemSize(spec.elem));
     spec_.queries = queries_.data();
     if (spec.filter) {
       filter_.assign(spec.filter, spec.filter + (spec.nrows + 7) / 8);

@@ -164,8 +164,6 @@ FilterCounts CountFilter(const uint8_t *filter, size_t begin, size_t end) {
   return c;
 }
 
-size_t ElemSize(Elem elem) { return elem == Elem::kF32 ? 4 : 1; }
-
 // Rows per block: for one query the scores of a block stay in L1; for several, the block of
 // rows itself stays in L2 while every group of queries passes over it.
 size_t BlockRows(const SearchSpec &spec) {

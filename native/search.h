@@ -16,6 +16,9 @@ namespace simdot {
 // bits) by Hamming distance (lower first).
 enum class Elem { kI8, kF32, kBits };
 
+// Bytes per element of a row: a bit row's dim counts bytes (8 bits each).
+inline size_t ElemSize(Elem elem) { return elem == Elem::kF32 ? 4 : 1; }
+
 // Rows up to this length can never overflow an int32 score: 131071 * (-128 * -128) < 2^31.
 constexpr size_t kMaxI8Dim = 131071;
 
