@@ -43,16 +43,25 @@
  * dim 1536 take 48.5 KiB; 3 of dim 4096 take 48.2 KiB, 4 do not fit). */
 #define SIMDOT_AVX2_DOTSQ_F32_STAGE_MAX 57344
 
-/* avx512vnni hammings / hammingsq take rows of at least this many bytes one at a time (one
- * forward stream); shorter ones in blocks of 4 (up to four queries) or 2 rows. (To be measured.) */
+/* The Hamming kernels' switch points. #ifndef so that bench/hamming-tuning.sh can build the
+ * kernels with other values and time them side by side; the addon always takes these.
+ *
+ * avx512vnni hammings / hammingsq take rows of at least this many bytes one at a time (one
+ * forward stream); shorter ones in blocks of 4 (up to four queries) or 2 rows. */
+#ifndef SIMDOT_AVX512VNNI_HAMMINGS_ROWS1_MIN_N
 #define SIMDOT_AVX512VNNI_HAMMINGS_ROWS1_MIN_N 256
+#endif
 
-/* avx2 hammings / hammingsq: the same switch for the avx2 kernels. (To be measured.) */
+/* avx2 hammings / hammingsq: the same switch for the avx2 kernels. */
+#ifndef SIMDOT_AVX2_HAMMINGS_ROWS1_MIN_N
 #define SIMDOT_AVX2_HAMMINGS_ROWS1_MIN_N 256
+#endif
 
 /* avx2 hamming, and hammings one row at a time: Harley-Seal over 512-byte steps from this many
- * bytes (at least 512). (To be measured.) */
+ * bytes (at least 512). */
+#ifndef SIMDOT_AVX2_HAMMING_HS_MIN_N
 #define SIMDOT_AVX2_HAMMING_HS_MIN_N 1024
+#endif
 
 /* ---- prefetch distances, in bytes ahead of a row cursor -------------------------------------- */
 
