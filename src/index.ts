@@ -428,8 +428,17 @@ export async function topKBatchAsync(queries: Vector, matrix: Vector, k: number,
 export interface HammingResult {
   /** Row indices into the matrix. */
   indices: Uint32Array;
-  /** Their Hamming distances (bits that differ from the query's). */
-  scores: Uint32Array;
+  /**
+   * Their Hamming distances (bits that differ from the query's), smallest first. Named apart
+   * from topK's scores, which rank highest first (mergeTopK merges scores, not distances).
+   */
+  distances: Uint32Array;
+}
+
+/** The native and js searches' { indices, scores } as a HammingResult. */
+function hammingResult(r: unknown): HammingResult {
+  const { indices, scores } = r as { indices: Uint32Array; scores: Uint32Array };
+  return { indices, distances: scores };
 }
 
 export interface TopKHammingOptions {
@@ -528,26 +537,26 @@ export function hammings(query: Uint8Array, matrix: Uint8Array, out?: Uint32Arra
  */
 export function topKHamming(query: Uint8Array, matrix: Uint8Array, k: number, options?: TopKHammingOptions): HammingResult {
   const s = checkHamming('topKHamming', query, matrix, k, options, false);
-  return (active ? searchNative(active, s) : searchJs(s))[0] as unknown as HammingResult;
+  return hammingResult((active ? searchNative(active, s) : searchJs(s))[0]);
 }
 
 /** topKHamming off the event loop, with identical results, under topKAsync's rules for its arrays. */
 export async function topKHammingAsync(query: Uint8Array, matrix: Uint8Array, k: number, options?: TopKHammingOptions): Promise<HammingResult> {
-  return (await searchAsync(checkHamming('topKHammingAsync', query, matrix, k, options, false)))[0] as unknown as HammingResult;
+  return hammingResult((await searchAsync(checkHamming('topKHammingAsync', query, matrix, k, options, false)))[0]);
 }
 
 /** Several topKHamming searches in one pass over the rows: `queries` holds Q queries of ceil(options.dim / 8) bytes. */
 export function topKHammingBatch(queries: Uint8Array, matrix: Uint8Array, k: number, options: TopKHammingBatchOptions): HammingResult[] {
   const s = checkHamming('topKHammingBatch', queries, matrix, k, options, true);
   if (s.nq === 0) return [];
-  return (active ? searchNative(active, s) : searchJs(s)) as unknown as HammingResult[];
+  return (active ? searchNative(active, s) : searchJs(s)).map(hammingResult);
 }
 
 /** topKHammingBatch off the event loop, with identical results. */
 export async function topKHammingBatchAsync(queries: Uint8Array, matrix: Uint8Array, k: number, options: TopKHammingBatchOptions): Promise<HammingResult[]> {
   const s = checkHamming('topKHammingBatchAsync', queries, matrix, k, options, true);
   if (s.nq === 0) return [];
-  return (await searchAsync(s)) as unknown as HammingResult[];
+  return (await searchAsync(s)).map(hammingResult);
 }
 
 export { binarize, dequantize, normalize, quantize, type QuantizeOptions, type Quantized } from './quantize.js';

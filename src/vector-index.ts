@@ -899,12 +899,13 @@ export class Index {
     return [queries, new Float32Array(chunk.b.data, 0, rows * dim), plan.candidatesK, options];
   }
 
-  #collect(c: number, results: { indices: Uint32Array; scores: ArrayLike<number> }[], into: Candidate[][]): void {
+  #collect(c: number, results: { indices: Uint32Array; scores?: ArrayLike<number>; distances?: Uint32Array }[], into: Candidate[][]): void {
     const first = c * this.#chunkRows;
-    // Hamming distances rank lowest first; candidates highest first.
-    const sign = this.precision === 'binary' ? -1 : 1;
     results.forEach((r, j) => {
-      for (let i = 0; i < r.indices.length; i++) into[j]!.push({ row: first + r.indices[i]!, score: sign * r.scores[i]! });
+      // Hamming distances rank lowest first; candidates highest first.
+      const scores = r.scores ?? r.distances!;
+      const sign = r.scores ? 1 : -1;
+      for (let i = 0; i < r.indices.length; i++) into[j]!.push({ row: first + r.indices[i]!, score: sign * scores[i]! });
     });
   }
 

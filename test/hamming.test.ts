@@ -31,10 +31,10 @@ function ranking(q: Uint8Array, m: Uint8Array, n: number, k: number, filter?: Ui
   const d = Array.from({ length: rows }, (_, r) => reference(q, 0, m, r * n, n));
   const order = [...d.keys()].filter((r) => !filter || (filter[r >> 3]! >> (r & 7)) & 1).sort((a, b) => d[a]! - d[b]! || a - b);
   const top = order.slice(0, k);
-  return { indices: top, scores: top.map((r) => d[r]!) };
+  return { indices: top, distances: top.map((r) => d[r]!) };
 }
 
-const plain = (r: { indices: Uint32Array; scores: Uint32Array }) => ({ indices: Array.from(r.indices), scores: Array.from(r.scores) });
+const plain = (r: { indices: Uint32Array; distances: Uint32Array }) => ({ indices: Array.from(r.indices), distances: Array.from(r.distances) });
 
 /** n random bytes at `offset` bytes into their buffer. */
 function bytes(r: () => number, n: number, offset = 0, fill?: number): Uint8Array {
