@@ -59,10 +59,10 @@ static uint32_t popcount64(uint64_t x) {
 }
 
 static uint64_t load64(const uint8_t *p) {
-  /* Byte by byte: any alignment, and the compiler turns it into one load. */
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-  return v;
+  /* Byte by byte for any alignment, written out: gcc and clang merge this expression into one
+   * load (the store-merging pass), where a loop stays eight byte loads at -O3 on aarch64. */
+  return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+         (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
 
 uint32_t simdot_hamming_scalar(const uint8_t *a, const uint8_t *b, size_t n) {
