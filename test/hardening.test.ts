@@ -409,3 +409,104 @@ describe('odd arguments get the README errors on every tier', () => {
     }
   });
 });
+
+describe('the Hamming searches hold the same line', () => {
+  const { hamming, hammings, topKHamming, topKHammingAsync, topKHammingBatch, topKHammingBatchAsync } = simdot;
+  const n = 24; // bytes per row
+  const rows = 300;
+  const bitsOf = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (((i + seed) * 2654435761) >>> 23) & 255);
+
+  it('a worker terminated inside topKHamming or topKHammingBatch does not abort the process', () => {
+    const r = child(`
+      const { Worker } = require('node:worker_threads');
+      const source = \`
+        const { parentPort } = require('node:worker_threads');
+        const s = require(${entry});
+        s.useKernel('scalar');
+        const m = new Uint8Array(192 * 100000).fill(0x5a), q = m.slice(0, 192);
+        parentPort.postMessage('running');
+        for (;;) { s.topKHamming(q, m, 10, { threads: 2 }); s.topKHammingBatch(m.subarray(0, 576), m, 10, { dim: 1536, threads: 2 }); }\`;
+      (async () => {
+        for (let round = 0; round < 8; round++) {
+          const w = new Worker(source, { eval: true });
+          await new Promise((resolve) => w.once('message', () => setTimeout(resolve, round * 3)));
+          await w.terminate();
+        }
+        console.log('survived');
+      })();`);
+    expect({ status: r.status, signal: r.signal, stdout: r.stdout }, r.stderr).toEqual({ status: 0, signal: null, stdout: 'survived' });
+  });
+
+  it('a resizable matrix is refused by the async searches even with resizable redefined on ArrayBuffer.prototype', async () => {
+    const original = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable')!;
+    const q = bitsOf(n, 1);
+    for (const tier of tiers) {
+      useKernel(tier);
+      for (const fn of ['topKHammingAsync', 'topKHammingBatchAsync'] as const) {
+        const buffer = new ArrayBuffer(n * rows, { maxByteLength: n * rows });
+        const m = new Uint8Array(buffer);
+        m.set(bitsOf(n * rows, 2));
+        Object.defineProperty(ArrayBuffer.prototype, 'resizable', { get: () => false, configurable: true });
+        try {
+          const search = fn === 'topKHammingAsync' ? topKHammingAsync(q, m, 5) : topKHammingBatchAsync(q, m, 5, { dim: 8 * n });
+          buffer.resize(0);
+          await expect(search, `${tier} ${fn}`).rejects.toEqual(
+            new TypeError(
+              `${fn}: expected matrix to be a view on a fixed-length ArrayBuffer or a SharedArrayBuffer, received a view on a ` +
+                'resizable ArrayBuffer, which could shrink while the search reads it (topK takes it)',
+            ),
+          );
+        } finally {
+          Object.defineProperty(ArrayBuffer.prototype, 'resizable', original);
+        }
+      }
+    }
+  });
+
+  it('subclasses with lying getters are read as the memory they cover, and a filter getter that detaches never runs', async () => {
+    class Short extends Uint8Array {
+      override get length() {
+        return 2;
+      }
+      override get byteLength() {
+        return 2;
+      }
+    }
+    const m = bitsOf(n * rows, 3);
+    const q = m.slice(5 * n, 6 * n);
+    for (const tier of tiers) {
+      useKernel(tier);
+      expect(hamming(new Short([255, 255, 255, 255]), new Uint8Array(4)), tier).toBe(32);
+      expect(Array.from(hammings(new Short([1, 1]), new Uint8Array([1, 1, 0, 0, 3, 1])))).toEqual([0, 2, 1]);
+      expect(Array.from(topKHamming(q, m, 1).indices), tier).toEqual([5]);
+      let calls = 0;
+      for (const fn of ['topKHamming', 'topKHammingAsync', 'topKHammingBatch', 'topKHammingBatchAsync'] as const) {
+        const matrix = m.slice();
+        class Trap extends Uint8Array {
+          override get length() {
+            calls++;
+            detach(matrix);
+            return 1;
+          }
+        }
+        const filter = new Trap(Math.ceil(rows / 8)).fill(255);
+        const options = { filter, dim: 8 * n };
+        const result = await (fn === 'topKHamming'
+          ? topKHamming(q, matrix, 1, options)
+          : fn === 'topKHammingAsync'
+            ? topKHammingAsync(q, matrix, 1, options)
+            : fn === 'topKHammingBatch'
+              ? topKHammingBatch(q, matrix, 1, options)[0]!
+              : topKHammingBatchAsync(q, matrix, 1, options).then((r) => r[0]!));
+        expect(Array.from(result.indices), `${tier} ${fn}`).toEqual([5]);
+        expect(matrix.length, `${tier} ${fn}`).toBe(n * rows);
+      }
+      expect(calls, tier).toBe(0);
+      // A detached view is a TypeError, never a search of nothing.
+      const gone = m.slice();
+      detach(gone);
+      expect(caught(() => topKHamming(q, gone, 1)), tier).toBeInstanceOf(TypeError);
+      expect(caught(() => hamming(gone, gone)), tier).toBeInstanceOf(TypeError);
+    }
+  });
+});
