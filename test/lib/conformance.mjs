@@ -1,4 +1,4 @@
-// Conformance cases for dot and dots, shared by the vitest suite (every tier this machine
+// Conformance cases for dot, dots and the Hamming kernels, shared by the vitest suite (every tier this machine
 // supports) and by test/qemu/run-under-qemu.mjs (one process under qemu-user, other CPUs).
 // Plain JavaScript so that node runs it without a build step.
 //
@@ -335,6 +335,121 @@ export function conformanceCases() {
       const checks = [];
       for (const [dim, fill] of [[65537, I8_PATTERNS.random(r)], [100000, I8_PATTERNS.random(r)], [131071, () => -128]]) {
         checks.push(() => checkDots(simdot, view(Int8Array, dim, 1, fill), view(Int8Array, dim * 3, 3, fill), true, `dim=${dim}`));
+      }
+      return firstFailure(checks);
+    },
+  });
+  cases.push(...hammingCases());
+  return cases;
+}
+
+// --- bit vectors: hamming, hammings, and hammingsq through topKHammingBatch ---------------------
+
+const POP8 = Uint8Array.from({ length: 256 }, (_, i) => {
+  let c = 0;
+  for (let x = i; x; x &= x - 1) c++;
+  return c;
+});
+
+/** The Hamming distance of a to the n bytes of b from `offset`. */
+export function refHamming(a, b, offset = 0, n = a.length) {
+  let d = 0;
+  for (let i = 0; i < n; i++) d += POP8[a[i] ^ b[offset + i]];
+  return d;
+}
+
+const BIT_PATTERNS = {
+  random: (r) => [() => Math.floor(r() * 256), () => Math.floor(r() * 256)],
+  'all bits differ': () => [() => 255, () => 0],
+  'all ones': () => [() => 255, () => 255],
+  alternating: () => [() => 0xaa, () => 0x55],
+};
+
+function hammingCases() {
+  const cases = [];
+  const lengths = [...SHORT, ...LONG_I8];
+  for (const [name, pattern] of Object.entries(BIT_PATTERNS)) {
+    cases.push({
+      op: 'hamming',
+      name: `hamming, ${name} bytes, every length 0..300 and long ones up to 300007, odd offsets`,
+      run: (simdot) => {
+        const r = rng(21);
+        const [fa, fb] = pattern(r);
+        const checks = lengths.map((n) => () => {
+          const a = view(Uint8Array, n, n % 7, fa);
+          const b = view(Uint8Array, n, (n * 3) % 5 + 1, fb);
+          const got = simdot.hamming(a, b);
+          const want = refHamming(a, b);
+          return got === want ? null : `n=${n}: hamming = ${got}, expected ${want}`;
+        });
+        return firstFailure(checks);
+      },
+    });
+  }
+  const {
+    SIMDOT_AVX2_HAMMING_HS_MIN_N: hs,
+    SIMDOT_AVX2_HAMMINGS_ROWS1_MIN_N: rows1,
+    SIMDOT_AVX512VNNI_HAMMINGS_ROWS1_MIN_N: vnniRows1,
+  } = X86_TUNING;
+  if (![hs, rows1, vnniRows1].every(Number.isInteger)) throw new Error('x86_64_tuning.h: a Hamming switch point is missing');
+  const switches = [hs, rows1, vnniRows1].flatMap((n) => [n - 33, n - 1, n, n + 1, n + 31, n + 513]);
+  cases.push({
+    op: 'hammings',
+    name: `hammings, rows of ${DOTS_DIMS.length} lengths and around ${[...new Set([hs, rows1, vnniRows1])].join(', ')} bytes x 1..9 rows, odd offsets, out guarded`,
+    run: (simdot) => {
+      const r = rng(22);
+      const checks = [];
+      for (const n of new Set([...DOTS_DIMS, ...switches])) {
+        for (let nrows = 1; nrows <= 9; nrows++) {
+          checks.push(() => {
+            const fill = () => Math.floor(r() * 256);
+            const q = view(Uint8Array, n, 3, fill);
+            const m = view(Uint8Array, n * nrows, 5, fill);
+            const backing = new Uint32Array(nrows + 2 * GUARD).fill(0xa5a5a5a5);
+            const out = backing.subarray(GUARD, GUARD + nrows);
+            if (simdot.hammings(q, m, out) !== out) return `n=${n}: hammings did not return its out`;
+            for (let i = 0; i < GUARD; i++) {
+              if (backing[i] !== 0xa5a5a5a5 || backing[GUARD + nrows + i] !== 0xa5a5a5a5) return `n=${n} rows=${nrows}: hammings wrote outside out`;
+            }
+            for (let row = 0; row < nrows; row++) {
+              const want = refHamming(q, m, row * n, n);
+              if (out[row] !== want) return `n=${n} rows=${nrows}: row ${row} = ${out[row]}, expected ${want}`;
+            }
+            return null;
+          });
+        }
+      }
+      return firstFailure(checks);
+    },
+  });
+  cases.push({
+    op: 'hammingsq',
+    name: 'topKHammingBatch (the multi-query kernel), 1..9 queries, rows of 1..600 bytes, every distance ranked',
+    run: (simdot) => {
+      const r = rng(23);
+      const checks = [];
+      for (const n of [1, 7, 31, 32, 33, 64, 100, 192, 256, 257, 600]) {
+        for (const nq of [1, 2, 3, 4, 5, 8, 9]) {
+          checks.push(() => {
+            const nrows = 23;
+            const fill = () => (r() < 0.5 ? 0 : Math.floor(r() * 256)); // ties, so the order is checked too
+            const queries = view(Uint8Array, n * nq, 1, fill);
+            const m = view(Uint8Array, n * nrows, 3, fill);
+            const results = simdot.topKHammingBatch(queries, m, nrows, { dim: 8 * n, threads: 1 });
+            for (let j = 0; j < nq; j++) {
+              const q = queries.subarray(j * n, (j + 1) * n);
+              const d = Array.from({ length: nrows }, (_, row) => refHamming(q, m, row * n, n));
+              const order = [...d.keys()].sort((a, b) => d[a] - d[b] || a - b);
+              const got = results[j];
+              for (let i = 0; i < nrows; i++) {
+                if (got.indices[i] !== order[i] || got.distances[i] !== d[order[i]]) {
+                  return `n=${n} nq=${nq} query ${j}: rank ${i} is row ${got.indices[i]} at ${got.distances[i]}, expected row ${order[i]} at ${d[order[i]]}`;
+                }
+              }
+            }
+            return null;
+          });
+        }
       }
       return firstFailure(checks);
     },
