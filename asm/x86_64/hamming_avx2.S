@@ -326,7 +326,8 @@ FUNC_END(simdot_hammingsq_avx2)
 /* -------------------------------------------------------------------------- the body ----
  *
  * Registers of the body once it has set up: rdi = query 0, rsi = s (n: the stride of queries
- * and rows), rbx = 3s, rbp = nq, rdx = the block's first row, rcx = rows left, r8 = os (nrows *
+ * and rows), rbx = 3s, xmm11 = nq (until the dispatch, and for rows under 32 bytes; never rbp,
+ * which is the Win64 frame pointer of the calling kernel), rdx = the block's first row, rcx = rows left, r8 = os (nrows *
  * 4, the stride of out between queries), r9 = out + (index of the block's first row) * 4, r10 =
  * cursor of query 0 (query j at r10 + j*s for j < 4), r11 = cursor of query 4, rax = cursor of
  * row 0 (row r at rax + r*s), r12 = chunks left, r13 = out + j*os when storing, r14 = whole
@@ -492,7 +493,9 @@ FUNC_END(simdot_hammingsq_avx2)
  * In: rdi = queries, rsi = nq (1..8), rdx = rows, rcx = n, r8 = nrows, r9 = out, on every OS
  * (no PROLOGUE: its callers have mapped the Win64 arguments and saved what Win64 preserves).
  * Out: out[j*nrows + r] = hamming(queries + j*n, rows + r*n). Clobbers rax, rbx, rcx, rdx,
- * rsi, rbp, r8-r15 (its callers save the callee-saved ones), ymm0-15 and the flags; no stack
+ * rsi, r8-r15 (its callers save the callee-saved ones), ymm0-15 and the flags, and leaves rbp
+ * alone (on Win64 the calling kernel's frame register, which its epilogue and any unwind
+ * through the body read); no stack
  * beyond its return address. Returns with the upper halves of the vector registers dirty: its
  * callers end with VZEROUPPER. Needs AVX2, POPCNT.
  *
@@ -507,7 +510,7 @@ FUNC_END(simdot_hammingsq_avx2)
 FUNC_BEGIN(simdot_hammingsq_body_avx2)
     testq   %r8, %r8
     jz      L(hmb_done)
-    movq    %rsi, %rbp                  /* nq */
+    vmovq   %rsi, %xmm11                /* nq */
     movq    %rcx, %rsi                  /* s = n */
     movq    %r8, %rcx                   /* rows left */
     shlq    $2, %r8                     /* os */
@@ -522,10 +525,11 @@ FUNC_BEGIN(simdot_hammingsq_body_avx2)
     addq    %rax, %r15
     vmovdqu (%r15), %ymm12
     HM_CONSTANTS
-    cmpl    $4, %ebp
+    vmovq   %xmm11, %rax
+    cmpl    $4, %eax
     je      L(hmb_nq4)
     ja      L(hmb_above4)
-    cmpl    $2, %ebp
+    cmpl    $2, %eax
     je      L(hmb_nq2)
     ja      L(hmb_nq3)
     .altmacro
@@ -538,10 +542,10 @@ L(hmb_nq3):
 L(hmb_nq4):
     HM_VARIANT 4, 2
 L(hmb_above4):
-    cmpl    $6, %ebp
+    cmpl    $6, %eax
     je      L(hmb_nq6)
     jb      L(hmb_nq5)
-    cmpl    $8, %ebp
+    cmpl    $8, %eax
     je      L(hmb_nq8)
 L(hmb_nq7):
     HM_VARIANT 7, 1
@@ -604,7 +608,7 @@ L(hmb_hs_store):
 L(hmb_tiny):
     movq    %rdi, %r10                  /* query j */
     movq    %r9, %r13                   /* out + j*os */
-    movq    %rbp, %r12                  /* queries left */
+    vmovq   %xmm11, %r12                /* queries left */
 L(hmb_tiny_query):
     movq    %r10, %r14
     movq    %rdx, %r15

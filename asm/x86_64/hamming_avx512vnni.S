@@ -378,7 +378,8 @@ FUNC_END(simdot_hammingsq_avx512vnni)
  * In: rdi = queries, rsi = nq (1..8), rdx = rows, rcx = n, r8 = nrows, r9 = out, on every OS
  * (no PROLOGUE: its callers have mapped the Win64 arguments and saved what Win64 preserves).
  * Out: out[j*nrows + r] = hamming(queries + j*n, rows + r*n). Clobbers rax, rbx, rcx, rdx,
- * rsi, rbp, r8-r15 (its callers save the callee-saved ones), zmm0-31, k1 and the flags; no
+ * rsi, r8-r15 (its callers save the callee-saved ones), zmm0-31, k1 and the flags, and leaves
+ * rbp alone (the Win64 frame register of the calling kernel); no
  * stack beyond its return address. Returns with the upper halves of the vector registers
  * dirty: its callers end with VZEROUPPER. Needs AVX-512 F, BW, AVX512_VPOPCNTDQ.
  *

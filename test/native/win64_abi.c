@@ -52,7 +52,10 @@ enum {
   DOTS_I8 = SIMDOT_OP_dots_i8,
   DOTS_F32 = SIMDOT_OP_dots_f32,
   DOTSQ_I8 = SIMDOT_OP_dotsq_i8,
-  DOTSQ_F32 = SIMDOT_OP_dotsq_f32
+  DOTSQ_F32 = SIMDOT_OP_dotsq_f32,
+  HAMMING = SIMDOT_OP_hamming,
+  HAMMINGS = SIMDOT_OP_hammings,
+  HAMMINGSQ = SIMDOT_OP_hammingsq
 };
 typedef struct {
   const char *tier, *op;
@@ -78,7 +81,8 @@ static void one_call(const kernel *k, size_t n, size_t nrows, size_t nq) {
   for (int i = 0; i < 10; i++) in.xmm[i][0] = rnd(), in.xmm[i][1] = rnd();
   memset(&out, 0xcc, sizeof out);
   /* Argument slots a kernel does not have hold values that would fault as pointers: dot has
-   * three arguments, dots five, dotsq six. */
+   * three arguments, dots five, dotsq six (hamming, hammings and hammingsq alike). The bit
+   * vectors are the bytes of a8 and b8. */
   uint64_t args[6] = {0, 0, n, nrows, 0, 0x3333};
   size_t words = nrows * (nq ? nq : 1);
   for (int i = 0; i < 96; i++) outbuf[i] = 0xdeadbeefu;
@@ -98,13 +102,23 @@ static void one_call(const kernel *k, size_t n, size_t nrows, size_t nq) {
       args[4] = nrows, args[5] = (uintptr_t)(outbuf + 8);
       simdot_dotsq_i8_scalar(a8, nq, b8, n, nrows, (int32_t *)want);
       break;
-    default:
+    case DOTSQ_F32:
       args[0] = (uintptr_t)af, args[1] = nq, args[2] = (uintptr_t)bf, args[3] = n;
       args[4] = nrows, args[5] = (uintptr_t)(outbuf + 8);
       simdot_dotsq_f32_scalar(af, nq, bf, n, nrows, (float *)want);
       break;
+    case HAMMING: args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8; break;
+    case HAMMINGS:
+      args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8, args[4] = (uintptr_t)(outbuf + 8);
+      simdot_hammings_scalar((const uint8_t *)a8, (const uint8_t *)b8, n, nrows, want);
+      break;
+    default: /* HAMMINGSQ */
+      args[0] = (uintptr_t)a8, args[1] = nq, args[2] = (uintptr_t)b8, args[3] = n;
+      args[4] = nrows, args[5] = (uintptr_t)(outbuf + 8);
+      simdot_hammingsq_scalar((const uint8_t *)a8, nq, (const uint8_t *)b8, n, nrows, want);
+      break;
   }
-  if (k->kind == DOT_I8 || k->kind == DOT_F32) args[3] = 0x1111, args[4] = 0x2222;
+  if (k->kind == DOT_I8 || k->kind == DOT_F32 || k->kind == HAMMING) args[3] = 0x1111, args[4] = 0x2222;
   simdot_abi_call(k->fn, args, &in, &out);
   calls++;
 
@@ -135,6 +149,9 @@ static void one_call(const kernel *k, size_t n, size_t nrows, size_t nq) {
       if (!(d <= 1e-4 * (n + 1))) fail(k, n, nrows, nq, "wrong xmm0");
       break;
     }
+    case HAMMING:
+      if ((uint32_t)out.rax != simdot_hamming_scalar((const uint8_t *)a8, (const uint8_t *)b8, n)) fail(k, n, nrows, nq, "wrong eax");
+      break;
     default:
       for (size_t r = 0; r < words; r++) {
         int ok = outbuf[8 + r] == want[r];
@@ -168,7 +185,8 @@ int main(void) {
 
   /* Every x86-64 kernel of the addon's dispatch table (native/table.c), and the avx2 dots_i8
    * variant for rows in the L3 cache, on the tiers this CPU runs. */
-  const uint32_t supported = simdot_supported_tiers(simdot_detect_cpu_features());
+  const uint32_t cpu = simdot_detect_cpu_features();
+  const uint32_t supported = simdot_supported_tiers(cpu);
   kernel kernels[64];
   int runs[64];
   size_t nkernels = 0;
@@ -176,7 +194,9 @@ int main(void) {
     const simdot_kernel *t = &simdot_kernel_table[e];
     if (simdot_tier_arch(t->tier) != SIMDOT_ARCH_x86_64) continue;
     kernels[nkernels] = (kernel){simdot_tier_name(t->tier), simdot_op_name(t->op), (int)t->op, (void *)t->fn};
-    runs[nkernels++] = (supported >> t->tier) & 1;
+    /* A kernel that needs a feature beyond its tier (POPCNT, AVX512_VPOPCNTDQ) runs only where
+     * the CPU has it, as the addon's dispatch decides. */
+    runs[nkernels++] = ((supported >> t->tier) & 1) && (cpu & t->extra_features) == t->extra_features;
   }
   kernels[nkernels] = (kernel){"avx2", "dots_i8_cached", DOTS_I8, (void *)simdot_dots_i8_cached_avx2};
   runs[nkernels++] = (supported >> SIMDOT_TIER_avx2) & 1;
@@ -191,9 +211,9 @@ int main(void) {
     const kernel *kp = &kernels[k];
     if (!runs[k]) continue;
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
-      if (kp->kind == DOT_I8 || kp->kind == DOT_F32) {
+      if (kp->kind == DOT_I8 || kp->kind == DOT_F32 || kp->kind == HAMMING) {
         one_call(kp, dims[d], 0, 0);
-      } else if (kp->kind == DOTS_I8 || kp->kind == DOTS_F32) {
+      } else if (kp->kind == DOTS_I8 || kp->kind == DOTS_F32 || kp->kind == HAMMINGS) {
         for (size_t r = 0; r < sizeof nrows_list / sizeof nrows_list[0]; r++)
           one_call(kp, dims[d], nrows_list[r], 0);
       } else {

@@ -46,6 +46,8 @@ void simdot_dots_i8_body_avx2(void);
 void simdot_dots_f32_body_avx2(void);
 void simdot_dots_i8_body_avx512vnni(void);
 void simdot_dots_f32_body_avx512vnni(void);
+void simdot_hammingsq_body_avx2(void);
+void simdot_hammingsq_body_avx512vnni(void);
 
 static const char *const gpr_names[8] = {"rbx", "rbp", "rdi", "rsi", "r12", "r13", "r14", "r15"};
 
@@ -174,7 +176,10 @@ enum {
   DOTS_I8 = SIMDOT_OP_dots_i8,
   DOTS_F32 = SIMDOT_OP_dots_f32,
   DOTSQ_I8 = SIMDOT_OP_dotsq_i8,
-  DOTSQ_F32 = SIMDOT_OP_dotsq_f32
+  DOTSQ_F32 = SIMDOT_OP_dotsq_f32,
+  HAMMING = SIMDOT_OP_hamming,
+  HAMMINGS = SIMDOT_OP_hammings,
+  HAMMINGSQ = SIMDOT_OP_hammingsq
 };
 typedef struct {
   const char *tier, *op;
@@ -218,10 +223,21 @@ static void one_call(const kernel *k, size_t n, size_t nrows, size_t nq) {
       args[4] = nrows, args[5] = (uintptr_t)outbuf;
       if (nq >= 1 && nq <= SIMDOT_MAX_BATCH) simdot_dotsq_i8_scalar(a8, nq, b8, n, nrows, (int32_t *)want);
       break;
-    default:
+    case DOTSQ_F32:
       args[0] = (uintptr_t)af, args[1] = nq, args[2] = (uintptr_t)bf, args[3] = n;
       args[4] = nrows, args[5] = (uintptr_t)outbuf;
       if (nq >= 1 && nq <= SIMDOT_MAX_BATCH) simdot_dotsq_f32_scalar(af, nq, bf, n, nrows, (float *)want);
+      break;
+    /* The bit vectors are the bytes of a8 and b8. */
+    case HAMMING: args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8; break;
+    case HAMMINGS:
+      args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8, args[4] = (uintptr_t)outbuf;
+      simdot_hammings_scalar((const uint8_t *)a8, (const uint8_t *)b8, n, nrows, want);
+      break;
+    default: /* HAMMINGSQ */
+      args[0] = (uintptr_t)a8, args[1] = nq, args[2] = (uintptr_t)b8, args[3] = n;
+      args[4] = nrows, args[5] = (uintptr_t)outbuf;
+      if (nq >= 1 && nq <= SIMDOT_MAX_BATCH) simdot_hammingsq_scalar((const uint8_t *)a8, nq, (const uint8_t *)b8, n, nrows, want);
       break;
   }
   char label[96];
@@ -248,8 +264,9 @@ static void one_call(const kernel *k, size_t n, size_t nrows, size_t nq) {
       ok = close_enough(got, simdot_dot_f32_scalar(af, bf, n), n);
       break;
     }
+    case HAMMING: ok = (uint32_t)out.rax == simdot_hamming_scalar((const uint8_t *)a8, (const uint8_t *)b8, n); break;
     default:
-      if ((k->kind == DOTSQ_I8 || k->kind == DOTSQ_F32) && (nq < 1 || nq > SIMDOT_MAX_BATCH)) break;
+      if ((k->kind == DOTSQ_I8 || k->kind == DOTSQ_F32 || k->kind == HAMMINGSQ) && (nq < 1 || nq > SIMDOT_MAX_BATCH)) break;
       for (size_t r = 0; r < words; r++) {
         if (k->kind == DOTS_F32 || k->kind == DOTSQ_F32) {
           float g, w;
@@ -274,7 +291,8 @@ int main(void) {
   for (size_t i = 0; i < sizeof af / sizeof af[0]; i++) af[i] = (float)((int)(rnd() % 2001) - 1000) / 1000.0f;
   for (size_t i = 0; i < sizeof bf / sizeof bf[0]; i++) bf[i] = (float)((int)(rnd() % 2001) - 1000) / 1000.0f;
 
-  const uint32_t supported = simdot_supported_tiers(simdot_detect_cpu_features());
+  const uint32_t cpu = simdot_detect_cpu_features();
+  const uint32_t supported = simdot_supported_tiers(cpu);
   kernel kernels[64];
   int runs[64];
   size_t nkernels = 0;
@@ -282,7 +300,8 @@ int main(void) {
     const simdot_kernel *t = &simdot_kernel_table[e];
     if (simdot_tier_arch(t->tier) != SIMDOT_ARCH_x86_64) continue;
     kernels[nkernels] = (kernel){simdot_tier_name(t->tier), simdot_op_name(t->op), (int)t->op, (void *)t->fn};
-    runs[nkernels++] = (supported >> t->tier) & 1;
+    /* A kernel that needs a feature beyond its tier runs only where the CPU has it. */
+    runs[nkernels++] = ((supported >> t->tier) & 1) && (cpu & t->extra_features) == t->extra_features;
   }
   kernels[nkernels] = (kernel){"avx2", "dots_i8_cached", DOTS_I8, (void *)simdot_dots_i8_cached_avx2};
   runs[nkernels++] = (supported >> SIMDOT_TIER_avx2) & 1;
@@ -296,6 +315,8 @@ int main(void) {
   name_function((uintptr_t)simdot_dots_f32_body_avx2, "simdot_dots_f32_body_avx2");
   name_function((uintptr_t)simdot_dots_i8_body_avx512vnni, "simdot_dots_i8_body_avx512vnni");
   name_function((uintptr_t)simdot_dots_f32_body_avx512vnni, "simdot_dots_f32_body_avx512vnni");
+  name_function((uintptr_t)simdot_hammingsq_body_avx2, "simdot_hammingsq_body_avx2");
+  name_function((uintptr_t)simdot_hammingsq_body_avx512vnni, "simdot_hammingsq_body_avx512vnni");
 
   /* Every function must have unwind data at its first byte, whether or not this CPU runs it. */
   unsigned missing = 0;
@@ -325,9 +346,9 @@ int main(void) {
     const kernel *kp = &kernels[k];
     if (!runs[k]) continue;
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
-      if (kp->kind == DOT_I8 || kp->kind == DOT_F32) {
+      if (kp->kind == DOT_I8 || kp->kind == DOT_F32 || kp->kind == HAMMING) {
         one_call(kp, dims[d], 0, 0);
-      } else if (kp->kind == DOTS_I8 || kp->kind == DOTS_F32) {
+      } else if (kp->kind == DOTS_I8 || kp->kind == DOTS_F32 || kp->kind == HAMMINGS) {
         for (size_t r = 0; r < sizeof nrows_list / sizeof nrows_list[0]; r++) one_call(kp, dims[d], nrows_list[r], 0);
       } else if (dims[d] <= 300) {
         /* every batch size (each has its own code), and the sizes a kernel declines */
