@@ -7,7 +7,7 @@
 #   bash bench/hamming-tuning.sh
 #
 # v0: Harley-Seal from 512 bytes, rows one at a time from 32 bytes (always)
-# v1: the defaults (Harley-Seal from 1024 bytes, rows one at a time from 256 bytes)
+# v1: the defaults of x86_64_tuning.h
 # v2: no Harley-Seal (the nibble lookup alone), rows in blocks at every length
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,7 +29,7 @@ for v in 0 1 2; do
     objs+=("$o")
   done
 done
-gcc -O2 -Wall -Wextra -o "$out/tuning" "$root/bench/native/hamming-tuning.c" "${objs[@]}"
+gcc -O2 -Wall -Wextra -o "$out/tuning" "$root/bench/native/hamming-tuning.c" "$root/native/bandwidth.c" "${objs[@]}"
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 [[ ${1:-} == --build-only ]] && exit 0
-"$out/tuning" "HS from 512, one row at a time always" "the defaults" "lookup only, blocks always"
+"$out/tuning" "HS from 512, one row at a time always" "the defaults of x86_64_tuning.h" "lookup only, blocks always"

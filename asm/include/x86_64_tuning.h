@@ -43,22 +43,27 @@
  * dim 1536 take 48.5 KiB; 3 of dim 4096 take 48.2 KiB, 4 do not fit). */
 #define SIMDOT_AVX2_DOTSQ_F32_STAGE_MAX 57344
 
-/* The Hamming kernels' switch points. #ifndef so that bench/hamming-tuning.sh can build the
- * kernels with other values and time them side by side; the addon always takes these.
+/* The Hamming kernels' switch points, measured by bench/hamming-tuning.sh on Zen 4 (EPYC, the
+ * only AVX2 and AVX512_VPOPCNTDQ machine at hand; figures of three runs). #ifndef so that the
+ * script can build the kernels with other values side by side; the addon always takes these.
  *
- * avx512vnni hammings / hammingsq take rows of at least this many bytes one at a time (one
- * forward stream); shorter ones in blocks of 4 (up to four queries) or 2 rows. */
+ * hammings / hammingsq take rows of at least ROWS1_MIN_N bytes one at a time (one forward
+ * stream), shorter ones in blocks of rows (4 for one query, 2 or 1 for more), each chunk of a
+ * row loaded once for the block's queries. Blocks win in cache and lose from DRAM as rows grow
+ * (nr cursors n bytes apart defeat the prefetchers): avx2, one query, in L2 / from DRAM, one at
+ * a time against blocks: 128 bytes -22% / even, 192 -18% / +11..17%, 256 -16% / +8%, 512 -7%
+ * / x3.3. avx512vnni: 192 bytes -31% / even, 256 -26% / +14%, 512 -13% / x2.2. Large
+ * matrices are the case this library is for, so each switch sits where DRAM starts to gain. */
 #ifndef SIMDOT_AVX512VNNI_HAMMINGS_ROWS1_MIN_N
 #define SIMDOT_AVX512VNNI_HAMMINGS_ROWS1_MIN_N 256
 #endif
-
-/* avx2 hammings / hammingsq: the same switch for the avx2 kernels. */
 #ifndef SIMDOT_AVX2_HAMMINGS_ROWS1_MIN_N
-#define SIMDOT_AVX2_HAMMINGS_ROWS1_MIN_N 256
+#define SIMDOT_AVX2_HAMMINGS_ROWS1_MIN_N 192
 #endif
 
 /* avx2 hamming, and hammings one row at a time: Harley-Seal over 512-byte steps from this many
- * bytes (at least 512). */
+ * bytes (at least 512), in L1 against the nibble lookup alone: 512 bytes -10%, 768 even, 1024
+ * +3..5%, 1536 +6..10%, 2048 +12%, 4096 and more +15..17%. */
 #ifndef SIMDOT_AVX2_HAMMING_HS_MIN_N
 #define SIMDOT_AVX2_HAMMING_HS_MIN_N 1024
 #endif
