@@ -174,7 +174,8 @@ size_t BlockRows(const SearchSpec &spec) {
 
 // Offers the n scores of rows first, first + 1, ... to s. Once s is full almost every row
 // loses, so the hot loop keeps the threshold in a register, and for int8 (where the key is the
-// score itself) it first tests eight scores at once, which the compiler turns into a vector max.
+// score itself) and bit rows (the negated distance) it first tests eight scores at once, which
+// the compiler turns into a vector max or min.
 void OfferBlock(Elem elem, const uint32_t *raw, size_t n, size_t first, Selection *s) {
   size_t i = 0;
   for (; i < n && !s->Full(); i++) s->Offer(KeyOf(elem, raw[i]), static_cast<uint32_t>(first + i), raw[i]);
@@ -189,6 +190,23 @@ void OfferBlock(Elem elem, const uint32_t *raw, size_t n, size_t first, Selectio
         if (key[t] > threshold) {
           s->Offer(key[t], static_cast<uint32_t>(first + t), raw[t]);
           threshold = s->Threshold32();
+        }
+      }
+    }
+  }
+  if (elem == Elem::kBits && s->Full()) {
+    // Hamming keys are negated distances: a row wins when its distance is below the worst kept
+    // one. Eight distances tested at once (a vector min) keep the selection out of the way of
+    // the scan, as for int8.
+    uint32_t bound = static_cast<uint32_t>(-s->Threshold());
+    for (; i + 8 <= n; i += 8) {
+      uint32_t least = raw[i];
+      for (size_t t = 1; t < 8; t++) least = std::min(least, raw[i + t]);
+      if (least >= bound) continue;
+      for (size_t t = i; t < i + 8; t++) {
+        if (raw[t] < bound) {
+          s->Offer(KeyOf(elem, raw[t]), static_cast<uint32_t>(first + t), raw[t]);
+          bound = static_cast<uint32_t>(-s->Threshold());
         }
       }
     }
