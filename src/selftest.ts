@@ -2,15 +2,18 @@
 // plain JavaScript, for a user who suspects a kernel on their hardware. It ships in dist/ (the
 // test suite's own reference under test/ does not), so it repeats the essentials of those checks
 // in a few seconds: int8 exact, float32 within the documented bound, NaN and infinities as IEEE
-// arithmetic gives them, and top-k rankings equal to a brute-force ranking of the tier's own
-// dots() scores.
+// arithmetic gives them, top-k rankings equal to a brute-force ranking of the tier's own
+// dots() scores, and the Hamming kernels exact against a popcount (binary embeddings).
 import type * as Simdot from './index.js';
 import type { Operation, Tier } from './tiers.js';
 
 /** What the self-test calls: the package itself, or a stand-in (the CLI's tests break one on purpose). */
-export type SelftestTarget = Pick<typeof Simdot, 'dot' | 'dots' | 'topK' | 'topKBatch' | 'useKernel' | 'info'>;
+export type SelftestTarget = Pick<
+  typeof Simdot,
+  'dot' | 'dots' | 'topK' | 'topKBatch' | 'hamming' | 'hammings' | 'topKHamming' | 'topKHammingBatch' | 'useKernel' | 'info'
+>;
 
-export const GROUPS = ['dot int8', 'dot float32', 'dots int8', 'dots float32', 'topK', 'topKBatch'] as const;
+export const GROUPS = ['dot int8', 'dot float32', 'dots int8', 'dots float32', 'topK', 'topKBatch', 'hamming', 'hammings', 'topKHamming'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface TierReport {
@@ -20,7 +23,7 @@ export interface TierReport {
   reason?: string;
   /** The tier of the kernel that ran each operation. */
   kernels?: Record<Operation, Tier>;
-  /** Comparisons with the reference per group: dot calls, dots rows, topK calls, topKBatch results. */
+  /** Comparisons with the reference per group: dot calls, dots rows, topK calls, topKBatch results, hamming calls, hammings rows, topKHamming results. */
   counts: Record<Group, number>;
   /** Of those, the ones that disagreed. */
   wrong: Record<Group, number>;
@@ -372,6 +375,91 @@ function searchChecks(seed: number): Check[] {
   return checks;
 }
 
+const POP8 = Uint8Array.from({ length: 256 }, (_, i) => {
+  let c = 0;
+  for (let x = i; x; x &= x - 1) c++;
+  return c;
+});
+
+/** n bytes from `fill`, the first `offset` bytes into their buffer. */
+function bytesAt(n: number, offset: number, fill: Fill): Uint8Array {
+  const v = new Uint8Array(new ArrayBuffer(n + offset + 1), offset, n);
+  for (let i = 0; i < n; i++) v[i] = fill();
+  return v;
+}
+
+function popDistance(a: Uint8Array, b: Uint8Array, at: number, n: number): number {
+  let d = 0;
+  for (let i = 0; i < n; i++) d += POP8[a[i]! ^ b[at + i]!]!;
+  return d;
+}
+
+/** hamming at every length 0..300 and long ones at odd offsets; hammings with a guarded out;
+ * topKHamming and its batch against a brute-force ranking (ties by the lower row). */
+function hammingChecks(seed: number): Check[] {
+  const checks: Check[] = [];
+  const r = rng(seed + 16);
+  const byte = (): number => Math.floor(r() * 256);
+  for (const [name, fa, fb] of [['random', byte, byte], ['all bits differ', () => 255, () => 0]] as const) {
+    for (const n of [...SHORT, ...LONG_I8]) {
+      const a = bytesAt(n, n % 7, fa);
+      const b = bytesAt(n, (n * 3) % 5, fb);
+      checks.push((s, t) => {
+        const got = s.hamming(a, b);
+        const want = popDistance(a, b, 0, n);
+        t.check('hamming', got === want, () => `${name}, ${n} bytes at offsets ${n % 7}/${(n * 3) % 5}: got ${got}, expected ${want}`);
+      });
+    }
+  }
+  for (const n of [1, 7, 8, 16, 31, 32, 33, 63, 64, 65, 96, 128, 191, 192, 193, 255, 256, 257, 384, 1023, 1024, 1025, 1536, 4097]) {
+    for (const nrows of [1, 2, 3, 4, 5, 9]) {
+      const q = bytesAt(n, 3, byte);
+      const m = bytesAt(n * nrows, 5, byte);
+      checks.push((s, t) => {
+        const backing = new Uint32Array(nrows + 2 * GUARD).fill(0xa5a5a5a5);
+        const out = backing.subarray(GUARD, GUARD + nrows);
+        s.hammings(q, m, out);
+        for (let i = 0; i < GUARD; i++) {
+          if (!t.check('hammings', backing[i] === 0xa5a5a5a5 && backing[GUARD + nrows + i] === 0xa5a5a5a5, () => `${n} bytes, ${nrows} rows: wrote outside out`)) return;
+        }
+        for (let row = 0; row < nrows; row++) {
+          const want = popDistance(q, m, row * n, n);
+          t.check('hammings', out[row] === want, () => `${n} bytes, ${nrows} rows: row ${row} is ${out[row]}, expected ${want}`);
+        }
+      });
+    }
+  }
+  for (const [n, rows] of [[4, 3000], [24, 1100], [192, 700]] as const) {
+    // Few distinct rows, so that distances tie and the order of ties is checked too.
+    const pool = Array.from({ length: 30 }, () => bytesAt(n, 0, byte));
+    const m = new Uint8Array(n * rows);
+    for (let row = 0; row < rows; row++) m.set(pool[Math.floor(r() * pool.length)]!, row * n);
+    const queries = bytesAt(9 * n, 0, byte);
+    const filter = bytesAt(Math.ceil(rows / 8), 0, byte);
+    checks.push((s, t) => {
+      const ranking = (j: number, f?: Uint8Array): number[] => {
+        const q = queries.subarray(j * n, (j + 1) * n);
+        const d = Array.from({ length: rows }, (_, row) => popDistance(q, m, row * n, n));
+        return [...d.keys()].filter((row) => !f || (f[row >> 3]! >> (row & 7)) & 1).sort((a, b) => d[a]! - d[b]! || a - b);
+      };
+      for (const k of [1, 3, 10, rows]) {
+        for (const f of [undefined, filter]) {
+          const want = ranking(0, f).slice(0, k);
+          const got = Array.from(s.topKHamming(queries.subarray(0, n), m, k, f ? { filter: f, threads: 2 } : {}).indices);
+          t.check('topKHamming', got.join() === want.join(), () => `${n} bytes, ${rows} rows, k ${k}${f ? ', filtered' : ''}: rows ${got.slice(0, 5).join(', ')}..., expected ${want.slice(0, 5).join(', ')}...`);
+        }
+        const batch = s.topKHammingBatch(queries, m, k, { dim: 8 * n });
+        for (let j = 0; j < 9; j++) {
+          const want = ranking(j).slice(0, k);
+          const got = batch[j] ? Array.from(batch[j]!.indices) : [];
+          t.check('topKHamming', got.join() === want.join(), () => `${n} bytes, ${rows} rows, k ${k}, batch query ${j}: rows ${got.slice(0, 5).join(', ')}..., expected ${want.slice(0, 5).join(', ')}...`);
+        }
+      }
+    });
+  }
+  return checks;
+}
+
 function onTier(s: SelftestTarget, tier: Tier, checks: Check[]): TierReport {
   const started = performance.now();
   const t = new Tally();
@@ -416,7 +504,7 @@ function onTier(s: SelftestTarget, tier: Tier, checks: Check[]): TierReport {
 export function selftest(s: SelftestTarget, options: { seed?: number; onTier?: (r: TierReport) => void } = {}): SelftestReport {
   const seed = options.seed ?? 1;
   const before = s.info();
-  const checks = [...dotChecks(seed), ...dotsChecks(seed), ...searchChecks(seed)];
+  const checks = [...dotChecks(seed), ...dotsChecks(seed), ...searchChecks(seed), ...hammingChecks(seed)];
   const tiers: TierReport[] = [];
   try {
     for (const tier of before.supported) {

@@ -194,6 +194,20 @@ describe('simdot selftest', () => {
       `fake.topKBatch = (q, m, k, o) => { const r = real.topKBatch(q, m, k, o); if (on() && r.length === 9) r.pop(); return r; };`,
     ],
     [
+      'hammings wrong in one row',
+      'hammings: ',
+      `fake.hammings = (q, m, out) => { const o = real.hammings(q, m, out); if (on() && q.length === 65 && o.length === 5) o[3] += 1; return o; };`,
+    ],
+    [
+      'topKHamming with two results swapped',
+      'topKHamming: ',
+      `fake.topKHamming = (q, m, k, o) => {
+         const r = real.topKHamming(q, m, k, o);
+         if (on() && r.indices.length > 1) [r.indices[0], r.indices[1]] = [r.indices[1], r.indices[0]];
+         return r;
+       };`,
+    ],
+    [
       'useKernel claiming a tier that does not run',
       'but info().kernel is',
       `fake.useKernel = (t) => (real.useKernel(${JSON.stringify(tiers.at(-1))}), t);`,
