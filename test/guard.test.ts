@@ -45,7 +45,7 @@ const LENGTHS = [
 const ROWS = [1, 2, 3, 4, 5, 7, 8, 9, 13, 17, 63, 64, 65, 128, 129, 200];
 // Query counts around the 8 queries the batch kernels hold in registers.
 const QUERIES = [2, 3, 4, 5, 7, 8, 9, 10, 16, 17];
-const OPS = ['dot', 'dots', 'topK', 'topK+filter', 'topKBatch', 'topKAsync'] as const;
+const OPS = ['dot', 'dots', 'topK', 'topK+filter', 'topKBatch', 'topKAsync', 'hamming', 'hammings', 'topKHamming', 'topKHammingBatch', 'topKHammingAsync'] as const;
 
 interface Case {
   n: number;
@@ -335,11 +335,92 @@ describe.skipIf(!guard)('guard pages', () => {
         for (const tier of supported) {
           it(`${tier}: dot, dots, topK, topK with a filter, topKBatch, topKAsync`, async () => {
             expect(simdot.useKernel(tier)).toBe(tier);
-            if (tier !== 'js') expect(new Set(Object.values(simdot.info().kernels))).toEqual(new Set([tier]));
+            // The Hamming kernels may need a feature beyond the tier (AVX512_VPOPCNTDQ, POPCNT);
+            // the bit-vector cases below report theirs.
+            const own = Object.entries(simdot.info().kernels).filter(([op]) => !op.startsWith('hamming'));
+            if (tier !== 'js') expect(new Set(own.map(([, t]) => t))).toEqual(new Set([tier]));
             expect(await runTier(tier, kind, side, fixture!)).toEqual([]);
           });
         }
       });
     }
+  }
+  // Bit vectors (binary embeddings): hamming, hammings, topKHamming with and without a filter,
+  // its batch and its async form, each against a popcount reference.
+  for (const side of ['after', 'before'] as const) {
+    describe(`bit vectors (Uint8Array), guard page ${side} the data`, () => {
+      let views: Uint8Array[] = [];
+      const pop = Uint8Array.from({ length: 256 }, (_, i) => {
+        let c = 0;
+        for (let x = i; x; x &= x - 1) c++;
+        return c;
+      });
+      const dist = (a: Uint8Array, b: Uint8Array, at: number, n: number) => {
+        let d = 0;
+        for (let i = 0; i < n; i++) d += pop[a[i]! ^ b[at + i]!]!;
+        return d;
+      };
+      const cases = LENGTHS.filter((n) => n <= 300 || n % 4096 < 3).map((n, i) => ({ n, rows: n <= 300 ? ROWS[i % ROWS.length]! : 2, nq: QUERIES[i % QUERIES.length]! }));
+      beforeAll(() => {
+        const r = rng(16);
+        views = [];
+        const alloc = (n: number) => {
+          const v = n > 0 ? new Uint8Array(guard!.guarded(n, side === 'before')) : new Uint8Array(guard!.guarded(1, side === 'before'), side === 'before' ? 0 : 1, 0);
+          for (let i = 0; i < n; i++) v[i] = Math.floor(r() * 256);
+          views.push(v);
+          return v;
+        };
+        for (const c of cases) Object.assign(c, { a: alloc(c.n), m: alloc(c.n * c.rows), queries: alloc(c.n * c.nq), filter: alloc(Math.ceil(c.rows / 8)) });
+      });
+      afterAll(() => {
+        views = [];
+      });
+
+      for (const tier of supported) {
+        it(`${tier}: hamming, hammings, topKHamming with and without a filter, topKHammingBatch, topKHammingAsync`, async () => {
+          const { hamming, hammings, topKHamming, topKHammingBatch, topKHammingAsync } = simdot;
+          expect(simdot.useKernel(tier)).toBe(tier);
+          const page = BigInt(guard!.pageSize());
+          const maps = process.platform === 'linux' ? readMaps() : undefined;
+          expect(views.map((v) => layoutProblem(v, side, page, maps)).filter((p) => p !== null).slice(0, 5)).toEqual([]);
+          const failures: string[] = [];
+          const ops = new Set<string>();
+          for (const c of cases as (typeof cases[number] & { a: Uint8Array; m: Uint8Array; queries: Uint8Array; filter: Uint8Array })[]) {
+            const fail = (op: string, detail: string) => failures.length < 20 && failures.push(`${tier} bits guard ${side} n=${c.n} rows=${c.rows}: ${op}: ${detail}`);
+            if (trace) writeSync(2, `guard: ${tier} bits guard ${side} n=${c.n} rows=${c.rows}\n`);
+            ops.add('hamming');
+            const h = hamming(c.a, c.a.length ? c.m.subarray(0, c.n) : c.m.subarray(0, 0));
+            if (h !== dist(c.a, c.m, 0, c.n)) fail('hamming', `got ${h}`);
+            if (c.n === 0) continue;
+            const d = Array.from({ length: c.rows }, (_, row) => dist(c.a, c.m, row * c.n, c.n));
+            ops.add('hammings');
+            const got = Array.from(hammings(c.a, c.m));
+            if (got.join() !== d.join()) fail('hammings', `got ${got.join()}, want ${d.join()}`);
+            const k = 1 + (c.n % (c.rows + 1));
+            const rank = (dd: number[], f?: Uint8Array) =>
+              [...dd.keys()].filter((row) => !f || (f[row >> 3]! >> (row & 7)) & 1).sort((x, y) => dd[x]! - dd[y]! || x - y).slice(0, k);
+            ops.add('topKHamming');
+            const t1 = Array.from(topKHamming(c.a, c.m, k, { threads: 1 + (c.n % 3) }).indices);
+            if (t1.join() !== rank(d).join()) fail('topKHamming', `got ${t1.join()}`);
+            const t2 = Array.from(topKHamming(c.a, c.m, k, { filter: c.filter }).indices);
+            if (t2.join() !== rank(d, c.filter).join()) fail('topKHamming+filter', `got ${t2.join()}`);
+            ops.add('topKHammingBatch');
+            const batch = topKHammingBatch(c.queries, c.m, k, { dim: 8 * c.n, threads: 1 + (c.n % 3) });
+            batch.forEach((res, j) => {
+              const dj = Array.from({ length: c.rows }, (_, row) => dist(c.queries.subarray(j * c.n, (j + 1) * c.n), c.m, row * c.n, c.n));
+              if (Array.from(res.indices).join() !== rank(dj).join()) fail(`topKHammingBatch query ${j}`, `got ${Array.from(res.indices).join()}`);
+            });
+            ops.add('topKHammingAsync');
+            const t3 = Array.from((await topKHammingAsync(c.a, c.m, k, { filter: c.filter })).indices);
+            if (t3.join() !== rank(d, c.filter).join()) fail('topKHammingAsync', `got ${t3.join()}`);
+          }
+          const entry = ran.get(tier) ?? { kernels: '', groups: new Map<string, Set<string>>() };
+          ran.set(tier, entry);
+          const k = simdot.info().kernels;
+          entry.groups.set(`bits (hamming=${k.hamming}, hammingsq=${k.hammingsq}), guard ${side}`, ops);
+          expect(failures).toEqual([]);
+        });
+      }
+    });
   }
 });
