@@ -5,13 +5,10 @@
  * and out) arrive from the stack, results come back in eax / xmm0, and nothing above the
  * argument area is written.
  *
- * Windows only (x86_64-w64-mingw32-gcc); runs under wine64:
- *   scripts/check-kernels.sh --wine
- * or by hand:
- *   x86_64-w64-mingw32-gcc -O2 -I asm/include -o win64_abi.exe test/native/win64_abi.c \
- *     test/native/win64_abi_call.S asm/x86_64/dot_avx2.S asm/x86_64/dotsq_avx2.S \
- *     asm/x86_64/dot_avx512vnni.S asm/x86_64/dotsq_avx512vnni.S native/scalar.c -static && \
- *     wine64 win64_abi.exe
+ * Windows only (x86_64-w64-mingw32-gcc); runs under wine64 with the kernels, native/scalar*.c,
+ * table.c and cpu_x86_64.cc linked in, as scripts/check-kernels.sh --wine and
+ * scripts/build-windows-tests.sh build it. The kernels it calls and their arguments come from
+ * x86_kernel_calls.h, which test/windows/unwind.c shares.
  *
  * Each kernel is called through simdot_abi_call (win64_abi_call.S), which loads random values
  * into the callee-saved registers first and records them after. Tiers the CPU lacks are
@@ -21,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../native/kernels.h"
+#include "x86_kernel_calls.h"
 
 typedef struct {
   uint64_t gpr[8];     /* rbx rbp rdi rsi r12 r13 r14 r15 */
@@ -45,24 +42,6 @@ static uint64_t rnd(void) {
   return rng * 2685821657736338717ull;
 }
 
-/* The kinds of call, one per operation (ops.def). */
-enum {
-  DOT_I8 = SIMDOT_OP_dot_i8,
-  DOT_F32 = SIMDOT_OP_dot_f32,
-  DOTS_I8 = SIMDOT_OP_dots_i8,
-  DOTS_F32 = SIMDOT_OP_dots_f32,
-  DOTSQ_I8 = SIMDOT_OP_dotsq_i8,
-  DOTSQ_F32 = SIMDOT_OP_dotsq_f32,
-  HAMMING = SIMDOT_OP_hamming,
-  HAMMINGS = SIMDOT_OP_hammings,
-  HAMMINGSQ = SIMDOT_OP_hammingsq
-};
-typedef struct {
-  const char *tier, *op;
-  int kind;
-  void *fn;
-} kernel;
-
 static int8_t a8[8 * 1100], b8[16 * 1100];
 static float af[8 * 1100], bf[16 * 1100];
 static uint32_t outbuf[96], want[96]; /* out between 8 sentinel words on each side */
@@ -80,45 +59,13 @@ static void one_call(const kernel *k, size_t n, size_t nrows, size_t nq) {
   for (int i = 0; i < 8; i++) in.gpr[i] = rnd();
   for (int i = 0; i < 10; i++) in.xmm[i][0] = rnd(), in.xmm[i][1] = rnd();
   memset(&out, 0xcc, sizeof out);
-  /* Argument slots a kernel does not have hold values that would fault as pointers: dot has
-   * three arguments, dots five, dotsq six (hamming, hammings and hammingsq alike). The bit
-   * vectors are the bytes of a8 and b8. */
-  uint64_t args[6] = {0, 0, n, nrows, 0, 0x3333};
+  /* Argument slots a kernel does not have hold values that would fault as pointers: dot and
+   * hamming have three arguments, dots and hammings five, the batch kernels six. */
+  uint64_t args[6] = {0, 0, 0, 0x1111, 0x2222, 0x3333};
   size_t words = nrows * (nq ? nq : 1);
   for (int i = 0; i < 96; i++) outbuf[i] = 0xdeadbeefu;
-  switch (k->kind) {
-    case DOT_I8: args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8; break;
-    case DOT_F32: args[0] = (uintptr_t)af, args[1] = (uintptr_t)bf; break;
-    case DOTS_I8:
-      args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8, args[4] = (uintptr_t)(outbuf + 8);
-      simdot_dots_i8_scalar(a8, b8, n, nrows, (int32_t *)want);
-      break;
-    case DOTS_F32:
-      args[0] = (uintptr_t)af, args[1] = (uintptr_t)bf, args[4] = (uintptr_t)(outbuf + 8);
-      simdot_dots_f32_scalar(af, bf, n, nrows, (float *)want);
-      break;
-    case DOTSQ_I8:
-      args[0] = (uintptr_t)a8, args[1] = nq, args[2] = (uintptr_t)b8, args[3] = n;
-      args[4] = nrows, args[5] = (uintptr_t)(outbuf + 8);
-      simdot_dotsq_i8_scalar(a8, nq, b8, n, nrows, (int32_t *)want);
-      break;
-    case DOTSQ_F32:
-      args[0] = (uintptr_t)af, args[1] = nq, args[2] = (uintptr_t)bf, args[3] = n;
-      args[4] = nrows, args[5] = (uintptr_t)(outbuf + 8);
-      simdot_dotsq_f32_scalar(af, nq, bf, n, nrows, (float *)want);
-      break;
-    case HAMMING: args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8; break;
-    case HAMMINGS:
-      args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8, args[4] = (uintptr_t)(outbuf + 8);
-      simdot_hammings_scalar((const uint8_t *)a8, (const uint8_t *)b8, n, nrows, want);
-      break;
-    default: /* HAMMINGSQ */
-      args[0] = (uintptr_t)a8, args[1] = nq, args[2] = (uintptr_t)b8, args[3] = n;
-      args[4] = nrows, args[5] = (uintptr_t)(outbuf + 8);
-      simdot_hammingsq_scalar((const uint8_t *)a8, nq, (const uint8_t *)b8, n, nrows, want);
-      break;
-  }
-  if (k->kind == DOT_I8 || k->kind == DOT_F32 || k->kind == HAMMING) args[3] = 0x1111, args[4] = 0x2222;
+  const call_inputs inputs = {a8, b8, af, bf};
+  kernel_call(k->kind, &inputs, n, nrows, nq, outbuf + 8, want, args);
   simdot_abi_call(k->fn, args, &in, &out);
   calls++;
 
@@ -155,7 +102,7 @@ static void one_call(const kernel *k, size_t n, size_t nrows, size_t nq) {
     default:
       for (size_t r = 0; r < words; r++) {
         int ok = outbuf[8 + r] == want[r];
-        if (k->kind == DOTS_F32 || k->kind == DOTSQ_F32) {
+        if (kind_float(k->kind)) {
           float g, w;
           memcpy(&g, &outbuf[8 + r], 4);
           memcpy(&w, &want[r], 4);
@@ -183,23 +130,9 @@ int main(void) {
   for (size_t i = 0; i < sizeof af / sizeof af[0]; i++) af[i] = (float)((int)(rnd() % 2001) - 1000) / 1000.0f;
   for (size_t i = 0; i < sizeof bf / sizeof bf[0]; i++) bf[i] = (float)((int)(rnd() % 2001) - 1000) / 1000.0f;
 
-  /* Every x86-64 kernel of the addon's dispatch table (native/table.c), and the avx2 dots_i8
-   * variant for rows in the L3 cache, on the tiers this CPU runs. */
-  const uint32_t cpu = simdot_detect_cpu_features();
-  const uint32_t supported = simdot_supported_tiers(cpu);
   kernel kernels[64];
-  int runs[64];
-  size_t nkernels = 0;
-  for (size_t e = 0; e < simdot_kernel_count && nkernels < 63; e++) {
-    const simdot_kernel *t = &simdot_kernel_table[e];
-    if (simdot_tier_arch(t->tier) != SIMDOT_ARCH_x86_64) continue;
-    kernels[nkernels] = (kernel){simdot_tier_name(t->tier), simdot_op_name(t->op), (int)t->op, (void *)t->fn};
-    /* A kernel that needs a feature beyond its tier (POPCNT, AVX512_VPOPCNTDQ) runs only where
-     * the CPU has it, as the addon's dispatch decides. */
-    runs[nkernels++] = ((supported >> t->tier) & 1) && (cpu & t->extra_features) == t->extra_features;
-  }
-  kernels[nkernels] = (kernel){"avx2", "dots_i8_cached", DOTS_I8, (void *)simdot_dots_i8_cached_avx2};
-  runs[nkernels++] = (supported >> SIMDOT_TIER_avx2) & 1;
+  const size_t nkernels = x86_kernels(kernels, 64);
+  const uint32_t supported = simdot_supported_tiers(simdot_detect_cpu_features());
   static const size_t dims[] = {0, 1, 15, 16, 17, 63, 64, 65, 129, 1000};
   static const size_t nrows_list[] = {0, 1, 3, 4, 5, 8, 9};
   for (int t = 0; t < SIMDOT_TIER_COUNT; t++) {
@@ -209,11 +142,11 @@ int main(void) {
   }
   for (size_t k = 0; k < nkernels; k++) {
     const kernel *kp = &kernels[k];
-    if (!runs[k]) continue;
+    if (!kp->runs) continue;
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
-      if (kp->kind == DOT_I8 || kp->kind == DOT_F32 || kp->kind == HAMMING) {
+      if (kind_single(kp->kind)) {
         one_call(kp, dims[d], 0, 0);
-      } else if (kp->kind == DOTS_I8 || kp->kind == DOTS_F32 || kp->kind == HAMMINGS) {
+      } else if (kind_rows(kp->kind)) {
         for (size_t r = 0; r < sizeof nrows_list / sizeof nrows_list[0]; r++)
           one_call(kp, dims[d], nrows_list[r], 0);
       } else {

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <windows.h>
 
-#include "../../native/kernels.h"
+#include "../native/x86_kernel_calls.h"
 
 typedef struct {
   uint64_t gpr[8];     /* rbx rbp rdi rsi r12 r13 r14 r15 */
@@ -170,23 +170,6 @@ static LONG CALLBACK on_exception(EXCEPTION_POINTERS *ep) {
   return EXCEPTION_CONTINUE_EXECUTION;
 }
 
-enum {
-  DOT_I8 = SIMDOT_OP_dot_i8,
-  DOT_F32 = SIMDOT_OP_dot_f32,
-  DOTS_I8 = SIMDOT_OP_dots_i8,
-  DOTS_F32 = SIMDOT_OP_dots_f32,
-  DOTSQ_I8 = SIMDOT_OP_dotsq_i8,
-  DOTSQ_F32 = SIMDOT_OP_dotsq_f32,
-  HAMMING = SIMDOT_OP_hamming,
-  HAMMINGS = SIMDOT_OP_hammings,
-  HAMMINGSQ = SIMDOT_OP_hammingsq
-};
-typedef struct {
-  const char *tier, *op;
-  int kind;
-  void *fn;
-} kernel;
-
 #define MAXN 1200
 static int8_t a8[8 * MAXN], b8[16 * MAXN];
 static float af[8 * MAXN], bf[16 * MAXN];
@@ -203,43 +186,12 @@ static void one_call(const kernel *k, size_t n, size_t nrows, size_t nq) {
   for (int i = 0; i < 8; i++) in.gpr[i] = rnd();
   for (int i = 0; i < 10; i++) in.xmm[i][0] = rnd(), in.xmm[i][1] = rnd();
   memset(&out, 0xcc, sizeof out);
-  uint64_t args[6] = {0, 0, n, nrows, 0, 0};
+  uint64_t args[6] = {0, 0, 0, 0, 0, 0};
   size_t words = nrows * (nq ? nq : 1);
   if (words > 128) words = 128;
   memset(outbuf, 0, sizeof outbuf);
-  switch (k->kind) {
-    case DOT_I8: args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8; break;
-    case DOT_F32: args[0] = (uintptr_t)af, args[1] = (uintptr_t)bf; break;
-    case DOTS_I8:
-      args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8, args[4] = (uintptr_t)outbuf;
-      simdot_dots_i8_scalar(a8, b8, n, nrows, (int32_t *)want);
-      break;
-    case DOTS_F32:
-      args[0] = (uintptr_t)af, args[1] = (uintptr_t)bf, args[4] = (uintptr_t)outbuf;
-      simdot_dots_f32_scalar(af, bf, n, nrows, (float *)want);
-      break;
-    case DOTSQ_I8:
-      args[0] = (uintptr_t)a8, args[1] = nq, args[2] = (uintptr_t)b8, args[3] = n;
-      args[4] = nrows, args[5] = (uintptr_t)outbuf;
-      if (nq >= 1 && nq <= SIMDOT_MAX_BATCH) simdot_dotsq_i8_scalar(a8, nq, b8, n, nrows, (int32_t *)want);
-      break;
-    case DOTSQ_F32:
-      args[0] = (uintptr_t)af, args[1] = nq, args[2] = (uintptr_t)bf, args[3] = n;
-      args[4] = nrows, args[5] = (uintptr_t)outbuf;
-      if (nq >= 1 && nq <= SIMDOT_MAX_BATCH) simdot_dotsq_f32_scalar(af, nq, bf, n, nrows, (float *)want);
-      break;
-    /* The bit vectors are the bytes of a8 and b8. */
-    case HAMMING: args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8; break;
-    case HAMMINGS:
-      args[0] = (uintptr_t)a8, args[1] = (uintptr_t)b8, args[4] = (uintptr_t)outbuf;
-      simdot_hammings_scalar((const uint8_t *)a8, (const uint8_t *)b8, n, nrows, want);
-      break;
-    default: /* HAMMINGSQ */
-      args[0] = (uintptr_t)a8, args[1] = nq, args[2] = (uintptr_t)b8, args[3] = n;
-      args[4] = nrows, args[5] = (uintptr_t)outbuf;
-      if (nq >= 1 && nq <= SIMDOT_MAX_BATCH) simdot_hammingsq_scalar((const uint8_t *)a8, nq, (const uint8_t *)b8, n, nrows, want);
-      break;
-  }
+  const call_inputs inputs = {a8, b8, af, bf};
+  kernel_call(k->kind, &inputs, n, nrows, nq, outbuf, want, args);
   char label[96];
   snprintf(label, sizeof label, "%s %s n=%u nrows=%u nq=%u", k->tier, k->op, (unsigned)n, (unsigned)nrows, (unsigned)nq);
   current_call = label;
@@ -266,9 +218,9 @@ static void one_call(const kernel *k, size_t n, size_t nrows, size_t nq) {
     }
     case HAMMING: ok = (uint32_t)out.rax == simdot_hamming_scalar((const uint8_t *)a8, (const uint8_t *)b8, n); break;
     default:
-      if ((k->kind == DOTSQ_I8 || k->kind == DOTSQ_F32 || k->kind == HAMMINGSQ) && (nq < 1 || nq > SIMDOT_MAX_BATCH)) break;
+      if (!kind_rows(k->kind) && (nq < 1 || nq > SIMDOT_MAX_BATCH)) break;
       for (size_t r = 0; r < words; r++) {
-        if (k->kind == DOTS_F32 || k->kind == DOTSQ_F32) {
+        if (kind_float(k->kind)) {
           float g, w;
           memcpy(&g, &outbuf[r], 4);
           memcpy(&w, &want[r], 4);
@@ -291,20 +243,9 @@ int main(void) {
   for (size_t i = 0; i < sizeof af / sizeof af[0]; i++) af[i] = (float)((int)(rnd() % 2001) - 1000) / 1000.0f;
   for (size_t i = 0; i < sizeof bf / sizeof bf[0]; i++) bf[i] = (float)((int)(rnd() % 2001) - 1000) / 1000.0f;
 
-  const uint32_t cpu = simdot_detect_cpu_features();
-  const uint32_t supported = simdot_supported_tiers(cpu);
+  const uint32_t supported = simdot_supported_tiers(simdot_detect_cpu_features());
   kernel kernels[64];
-  int runs[64];
-  size_t nkernels = 0;
-  for (size_t e = 0; e < simdot_kernel_count && nkernels < 63; e++) {
-    const simdot_kernel *t = &simdot_kernel_table[e];
-    if (simdot_tier_arch(t->tier) != SIMDOT_ARCH_x86_64) continue;
-    kernels[nkernels] = (kernel){simdot_tier_name(t->tier), simdot_op_name(t->op), (int)t->op, (void *)t->fn};
-    /* A kernel that needs a feature beyond its tier runs only where the CPU has it. */
-    runs[nkernels++] = ((supported >> t->tier) & 1) && (cpu & t->extra_features) == t->extra_features;
-  }
-  kernels[nkernels] = (kernel){"avx2", "dots_i8_cached", DOTS_I8, (void *)simdot_dots_i8_cached_avx2};
-  runs[nkernels++] = (supported >> SIMDOT_TIER_avx2) & 1;
+  const size_t nkernels = x86_kernels(kernels, 64);
 
   static char names[64][48];
   for (size_t k = 0; k < nkernels; k++) {
@@ -344,11 +285,11 @@ int main(void) {
   static const size_t nrows_list[] = {0, 1, 5, 9};
   for (size_t k = 0; k < nkernels; k++) {
     const kernel *kp = &kernels[k];
-    if (!runs[k]) continue;
+    if (!kp->runs) continue;
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
-      if (kp->kind == DOT_I8 || kp->kind == DOT_F32 || kp->kind == HAMMING) {
+      if (kind_single(kp->kind)) {
         one_call(kp, dims[d], 0, 0);
-      } else if (kp->kind == DOTS_I8 || kp->kind == DOTS_F32 || kp->kind == HAMMINGS) {
+      } else if (kind_rows(kp->kind)) {
         for (size_t r = 0; r < sizeof nrows_list / sizeof nrows_list[0]; r++) one_call(kp, dims[d], nrows_list[r], 0);
       } else if (dims[d] <= 300) {
         /* every batch size (each has its own code), and the sizes a kernel declines */
