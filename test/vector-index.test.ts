@@ -127,6 +127,21 @@ describe('Index', () => {
       }
       expect(hits / 120, `${metric} int8 recall@10`).toBeGreaterThan(0.8);
     });
+
+    it(`int8, ${metric}: a stored row searched for itself scores as itself (self-exact factor)`, () => {
+      const index = new Index({ dim, metric, precision: 'int8' });
+      index.add(data);
+      for (const j of [0, 17, 399, 699]) {
+        const x = data.subarray(j * dim, (j + 1) * dim);
+        const exact = metric === 'cosine' ? 1 : metric === 'l2' ? 0 : Array.from(x).reduce((s, v) => s + v * v, 0);
+        // the float query against the row's int8 codes; the code scale max|x| / 127 as the factor
+        // would be off by about 1e-4 of |x|^2 here
+        const got = index.search(x, 1, { filter: [j] });
+        expect(Array.from(got.keys)).toEqual([j]);
+        expect(Math.abs(got.scores[0]! - exact), `${metric} row ${j}: ${got.scores[0]} against ${exact}`).toBeLessThan(1e-6 * Math.max(1, exact));
+        if (metric === 'l2') expect(got.scores[0]).toBeGreaterThanOrEqual(0);
+      }
+    });
   }
 
   it('float32 dot search is topK on the same matrix', () => {
