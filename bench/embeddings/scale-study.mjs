@@ -37,8 +37,16 @@
 // query stays as it is and the factor is made self-exact for the uncentred row, (x.r) / (x.c)
 // with r = x - mean).
 //
-// Rule a is the Index's scheme; the first table's differences are against it, on the same queries.
-// About 25 minutes on 2 cores (rules b and d4 take most of it), 3 GB peak RSS.
+// Two ways of spending more on a row are measured as well: outliers (the P largest |x_j| kept
+// exactly in float32 beside the codes, which are made with the (P+1)-th largest and clip the
+// outliers to +-127: P x (4 + 2) bytes more per row, and the native int8 search sees the clipped
+// codes), and noise shaping (each code rounded up or down, greedily, so that the rounding error
+// e minimizes e H e, H the second moment or covariance of the rows: the error moved out of the
+// directions the queries weigh most; nothing more stored, H only used while quantizing).
+//
+// Rule a, the Index's first scheme, comes first, and the first table's differences are against
+// it, on the same queries; d3 (the self-exact factor) is the Index's scheme now.
+// About 30 minutes on 2 cores (rules b, d4 and the noise shaping take most of it), 3 GB peak RSS.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -145,19 +153,20 @@ const SCALE_LABEL = {
   max: 'max|x|/127', mse: 'min sq. error r max|x|/127', rms4: 'min(max|x|, 4 rms)/127', rms3: 'min(max|x|, 3 rms)/127',
   second: '2nd largest |x_j|/127', ls: 'alternating LS',
 };
-const rule = (id, scale, factor, transform, deqOffset = false) => ({
-  id, scale, factor, transform, deqOffset,
-  label: `${id}. ${transform ? `${transform === 'rotate' ? 'rotated' : 'centred'}; ` : ''}${SCALE_LABEL[scale]}, ${FACTOR_LABEL[factor]}${deqOffset ? ', L2 offset -|f c|^2' : ''}`,
+const SHAPE_LABEL = { moment: 'rounding that minimizes e H e, H = the rows\' second moment', cov: 'rounding that minimizes e H e, H = the rows\' covariance' };
+const rule = (id, scale, factor, transform, deqOffset = false, outliers = 0, shape = undefined) => ({
+  id, scale, factor, transform, deqOffset, outliers, shape,
+  label: `${id}. ${transform ? `${transform === 'rotate' ? 'rotated' : 'centred'}; ` : ''}${outliers ? `${outliers} largest |x_j| kept in float32, the rest: ` : ''}${SCALE_LABEL[scale]}, ${shape ? `${SHAPE_LABEL[shape]}, ` : ''}${FACTOR_LABEL[factor]}${deqOffset ? ', L2 offset -|f c|^2' : ''}`,
 });
 const RULES = Object.fromEntries([
-  rule('a', 'max', 'sigma'), // the Index today
+  rule('a', 'max', 'sigma'), // the Index's first scheme
   rule('b', 'mse', 'sigma'),
   rule('c1', 'rms4', 'sigma'),
   rule('c2', 'rms3', 'sigma'),
   rule('c3', 'second', 'sigma'),
   rule('d1', 'max', 'ls'),
   rule('d2', 'max', 'norm'),
-  rule('d3', 'max', 'self'),
+  rule('d3', 'max', 'self'), // the Index now
   rule('d4', 'mse', 'self'),
   rule('d5', 'ls', 'ls'),
   rule('d6', 'ls', 'self'),
@@ -167,6 +176,11 @@ const RULES = Object.fromEntries([
   rule('m1', 'max', 'sigma', 'centre'),
   rule('m2', 'max', 'self', 'centre'),
   rule('m3', 'ls', 'self', 'centre'),
+  rule('o1', 'max', 'self', undefined, false, 1),
+  rule('o2', 'max', 'self', undefined, false, 2),
+  rule('o4', 'max', 'self', undefined, false, 4),
+  rule('h1', 'max', 'self', undefined, false, 0, 'moment'),
+  rule('h2', 'max', 'self', undefined, false, 0, 'cov'),
 ].map((r) => [r.id, r]));
 
 const RULE_IDS = arg('rules', Object.keys(RULES).join(',')).split(',');
@@ -178,12 +192,16 @@ for (const r of RULE_IDS) if (!RULES[r]) throw new Error(`unknown rule ${r} (${O
  * or dot row the uncentred one) defines the self-exact factor a.x / a.c. An all-zero row gets
  * zero codes and factor 1, as maxAbsScale gives it.
  */
+const outlierAt = new Int32Array(64); // quantizeRow: the outliers of the last row (offsets into x)
+const isOutlier = (j, n) => { for (let t = 0; t < n; t++) if (outlierAt[t] === j) return true; return false; };
 function quantizeRow(rl, x, o, d, codes, a = x) {
+  if (rl.outliers) return quantizeRowOutliers(rl, x, o, d, codes, a);
   let m = 0;
   for (let j = o; j < o + d; j++) { const v = Math.abs(x[j]); if (v > m) m = v; }
   if (m === 0) { codes.fill(0, o, o + d); return 1; }
   const sigma = SCALES[rl.scale](x, o, d, m, codes);
-  const { xc, cc } = writeCodes(x, o, d, sigma, codes);
+  let { xc, cc } = writeCodes(x, o, d, sigma, codes);
+  if (rl.shape) ({ xc, cc } = shapeCodes(SHAPE_H, x, o, d, sigma, codes));
   switch (rl.factor) {
     case 'sigma': return sigma;
     case 'ls': return xc / cc;
@@ -199,6 +217,97 @@ function quantizeRow(rl, x, o, d, codes, a = x) {
 }
 
 /**
+ * Noise shaping: the codes of scale sigma re-rounded, each to floor or ceil of x_j / sigma within
+ * [-127, 127], greedily (the best single change first) to minimize e H e with e = x / sigma - c:
+ * the rounding error is pushed out of the directions the queries (whose second moment H
+ * estimates) weigh most. SHAPE_H is the d x d matrix (float64, row-major) of the set being run.
+ */
+let SHAPE_H;
+let shapeG = new Float64Array(0);
+function shapeCodes(H, x, o, d, sigma, codes) {
+  const inv = 1 / sigma;
+  if (shapeG.length < d) shapeG = new Float64Array(d);
+  const g = shapeG; // g = H e
+  g.fill(0, 0, d);
+  for (let j = 0; j < d; j++) {
+    const e = x[o + j] * inv - codes[o + j];
+    if (e === 0) continue;
+    for (let i = 0; i < d; i++) g[i] += H[i * d + j] * e;
+  }
+  for (let iter = 0; iter < 4 * d; iter++) {
+    let best = -1, bestDelta = 0, bestStep = 0;
+    for (let j = 0; j < d; j++) {
+      const t = x[o + j] * inv;
+      const c = codes[o + j];
+      // the other neighbour of t: c + 1 if c <= t, else c - 1 (codes already at floor/ceil)
+      const step = c <= t ? 1 : -1;
+      const nc = c + step;
+      if (nc > 127 || nc < -127 || Math.abs(t - nc) >= 1) continue;
+      // e -> e - step u_j: change = -2 step g_j + H_jj
+      const delta = -2 * step * g[j] + H[j * d + j];
+      if (delta < bestDelta) { bestDelta = delta; best = j; bestStep = step; }
+    }
+    if (best < 0) break;
+    codes[o + best] += bestStep;
+    for (let i = 0; i < d; i++) g[i] -= bestStep * H[i * d + best];
+  }
+  let xc = 0, cc = 0;
+  for (let j = o; j < o + d; j++) { xc += x[j] * codes[j]; cc += codes[j] * codes[j]; }
+  dots2.xc = xc; dots2.cc = cc;
+  return dots2;
+}
+
+function shapeMatrix(base, d, kind) {
+  const rows = base.length / d;
+  const H = new Float64Array(d * d);
+  const mean = new Float64Array(d);
+  const row = new Float64Array(d);
+  for (let r = 0; r < rows; r++) {
+    // rows weighed by 1 / |x|^2: queries of every norm count alike
+    let xx = 0;
+    for (let j = 0; j < d; j++) { row[j] = base[r * d + j]; xx += row[j] * row[j]; }
+    if (xx === 0) continue;
+    const w = 1 / xx;
+    for (let i = 0; i < d; i++) {
+      mean[i] += row[i] * Math.sqrt(w);
+      const ri = row[i] * w;
+      for (let j = 0; j < d; j++) H[i * d + j] += ri * row[j];
+    }
+  }
+  for (let i = 0; i < d * d; i++) H[i] /= rows;
+  if (kind === 'cov') for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) H[i * d + j] -= (mean[i] / rows) * (mean[j] / rows);
+  return H;
+}
+
+/**
+ * Rules with outliers: the P largest |x_j| (ties: the lower j) go to outlierAt, the codes are
+ * those of sigma = the (P+1)-th largest |x_j| / 127 (so the outliers clip to +-127), and the
+ * factor is self-exact over the other coordinates, where the outliers are kept exactly: with
+ * x^ = f c + sum_out (x_j - f c_j) e_j, a . x^ = a . x.
+ */
+function quantizeRowOutliers(rl, x, o, d, codes, a) {
+  const P = Math.min(rl.outliers, d - 1);
+  for (let t = 0; t < P; t++) {
+    let best = -1, bv = -1;
+    for (let j = o; j < o + d; j++) {
+      const v = Math.abs(x[j]);
+      if (v > bv && !isOutlier(j, t)) { bv = v; best = j; }
+    }
+    outlierAt[t] = best;
+  }
+  let m = 0;
+  for (let j = o; j < o + d; j++) { const v = Math.abs(x[j]); if (v > m && !isOutlier(j, P)) m = v; }
+  if (m === 0) { codes.fill(0, o, o + d); return 1; }
+  writeCodes(x, o, d, m / 127, codes);
+  let ax = 0, ac = 0;
+  for (let j = o; j < o + d; j++) {
+    if (isOutlier(j, P)) continue;
+    ax += a[j] * x[j]; ac += a[j] * codes[j];
+  }
+  return ac > 0 && ax > 0 ? ax / ac : m / 127;
+}
+
+/**
  * Every row quantized: codes, float32 factors, L2 offsets, and error statistics (the squared
  * error relative to the squared norm of the row before any transform, `ref`).
  */
@@ -207,18 +316,26 @@ function quantizeAll(rl, x, d, anchor = x, ref = x) {
   const codes = new Int8Array(x.length);
   const factor = new Float32Array(rows);
   const offset = new Float32Array(rows); // squared L2: o_i
+  const P = rl.outliers ? Math.min(rl.outliers, d - 1) : 0;
+  const outIdx = new Int32Array(rows * P); // offsets into the row
+  const outVal = new Float32Array(rows * P); // x_j - f c_j
   let relErr = 0, normErr = 0, clipped = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * d;
     factor[r] = quantizeRow(rl, x, o, d, codes, anchor);
     const f = factor[r];
+    for (let t = 0; t < P; t++) {
+      outIdx[r * P + t] = outlierAt[t] - o;
+      outVal[r * P + t] = x[outlierAt[t]] - Math.fround(f * codes[outlierAt[t]]);
+    }
     let e = 0, xx = 0, hh = 0, rr = 0;
     for (let j = o; j < o + d; j++) {
       const c = codes[j];
       const v = x[j];
-      const h = Math.fround(f * c);
+      let h = Math.fround(f * c);
+      for (let t = 0; t < P; t++) if (outIdx[r * P + t] === j - o) h += outVal[r * P + t];
       e += (v - h) * (v - h); xx += v * v; hh += h * h; rr += ref[j] * ref[j];
-      if ((c === 127 || c === -127) && Math.abs(v) > 127.5 * f) clipped++;
+      if ((c === 127 || c === -127) && Math.abs(v) > 127.5 * f && h === Math.fround(f * c)) clipped++;
     }
     offset[r] = rl.factor === 'self' && !rl.deqOffset ? -xx : -hh;
     if (xx > 0) {
@@ -226,7 +343,7 @@ function quantizeAll(rl, x, d, anchor = x, ref = x) {
       normErr += Math.abs(Math.sqrt(hh / xx) - 1);
     }
   }
-  return { codes, factor, offset, relErr: relErr / rows, normErr: normErr / rows, clipped: clipped / x.length };
+  return { codes, factor, offset, P, outIdx, outVal, relErr: relErr / rows, normErr: normErr / rows, clipped: clipped / x.length };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,6 +454,7 @@ function deqScore(metric, queries, qo, qb, i, d) {
   let v = 0;
   for (let j = 0; j < d; j++) v += queries[qo + j] * c[i * d + j];
   v *= qb.factor[i];
+  for (let t = i * qb.P; t < (i + 1) * qb.P; t++) v += queries[qo + qb.outIdx[t]] * qb.outVal[t];
   return metric === 'l2' ? 2 * v + qb.offset[i] : v;
 }
 
@@ -358,6 +476,7 @@ function allRowsDeq(ds, metric, s, qb, d) {
   for (let i = 0; i < nb; i++) {
     const f = qb.factor[i];
     for (let j = i * d; j < (i + 1) * d; j++) deq[j] = f * qb.codes[j];
+    for (let t = i * qb.P; t < (i + 1) * qb.P; t++) deq[i * d + qb.outIdx[t]] += qb.outVal[t];
   }
   const opts = { dim: d };
   if (metric === 'l2') { opts.queryFactor = 2; opts.rowOffset = qb.offset; }
@@ -375,9 +494,11 @@ function rescoreTop(cands, score) {
 function evaluate(ds, metric, sp, gt, rl) {
   const d = ds.dim;
   const s = transformedSpace(sp, d, metric, rl.transform);
+  if (rl.shape) SHAPE_H = shapeMatrix(s.base, d, rl.shape);
   const t0 = performance.now();
   const qb = quantizeAll(rl, s.base, d, s.anchor, sp.base);
-  const qq = s.queries === s.base ? qb : quantizeAll(rl, s.queries, d);
+  // a query keeps no outliers: nothing would carry them into the native search
+  const qq = s.queries === s.base ? qb : quantizeAll(rl.outliers ? { ...rl, outliers: 0 } : rl, s.queries, d);
   const quantizeSeconds = (performance.now() - t0) / 1000;
   const cands = int8Candidates(ds, metric, qb, qq, d);
   const all = allRowsDeq(ds, metric, s, qb, d);
@@ -479,6 +600,12 @@ function costOf(id) {
     return time(() => new simdot.Index({ dim: d, metric: 'cosine' }).add(x, keys));
   }
   const rl = RULES[id];
+  if (rl.shape) {
+    // O(d^2) per row: timed on fewer rows, H from the rows timed
+    SHAPE_H = shapeMatrix(x, d, rl.shape);
+    const n = Math.min(COST_ROWS, 1000);
+    return (time(() => { for (let r = 0; r < n; r++) quantizeRow(rl, x, r * d, d, codes); }) * COST_ROWS) / n;
+  }
   if (rl.transform === 'centre') {
     // the subtraction of the mean vector (not the mean itself, which is computed once)
     const mu = new Float32Array(d).fill(0.01);
