@@ -64,6 +64,104 @@ L(avx2_tail_dwords):
     \add    %ymm13, %ymm\src, %ymm\dst
 .endm
 
+/* The cursors of the multi-query kernels (dotsq_avx512vnni.S, hamming_avx512vnni.S): rsi = s,
+ * the stride of queries and rows, rbx = 3s; r10 = cursor of query 0 (query j < 4 at r10 + j*s),
+ * r11 = cursor of query 4 (query j >= 4 at r11 + (j - 4)*s); rax = cursor of row 0 (row r < 4 at
+ * rax + r*s). ZQ_OP/ZR_OP: \insn (addr), %zmm\dst, a load when src is omitted, else
+ * \insn (addr), %zmm\src, %zmm\dst. ZQ_MASKLD/ZR_MASKLD: the load zero-masked by k1. */
+.macro ZQ_OP insn, j, dst, src
+    .ifb \src
+    .if \j == 0
+    \insn (%r10), %zmm\dst
+    .elseif \j == 1
+    \insn (%r10,%rsi), %zmm\dst
+    .elseif \j == 2
+    \insn (%r10,%rsi,2), %zmm\dst
+    .elseif \j == 3
+    \insn (%r10,%rbx), %zmm\dst
+    .elseif \j == 4
+    \insn (%r11), %zmm\dst
+    .elseif \j == 5
+    \insn (%r11,%rsi), %zmm\dst
+    .elseif \j == 6
+    \insn (%r11,%rsi,2), %zmm\dst
+    .else
+    \insn (%r11,%rbx), %zmm\dst
+    .endif
+    .else
+    .if \j == 0
+    \insn (%r10), %zmm\src, %zmm\dst
+    .elseif \j == 1
+    \insn (%r10,%rsi), %zmm\src, %zmm\dst
+    .elseif \j == 2
+    \insn (%r10,%rsi,2), %zmm\src, %zmm\dst
+    .elseif \j == 3
+    \insn (%r10,%rbx), %zmm\src, %zmm\dst
+    .elseif \j == 4
+    \insn (%r11), %zmm\src, %zmm\dst
+    .elseif \j == 5
+    \insn (%r11,%rsi), %zmm\src, %zmm\dst
+    .elseif \j == 6
+    \insn (%r11,%rsi,2), %zmm\src, %zmm\dst
+    .else
+    \insn (%r11,%rbx), %zmm\src, %zmm\dst
+    .endif
+    .endif
+.endm
+.macro ZQ_MASKLD insn, j, dst
+    .if \j == 0
+    \insn (%r10), %zmm\dst{%k1}{z}
+    .elseif \j == 1
+    \insn (%r10,%rsi), %zmm\dst{%k1}{z}
+    .elseif \j == 2
+    \insn (%r10,%rsi,2), %zmm\dst{%k1}{z}
+    .elseif \j == 3
+    \insn (%r10,%rbx), %zmm\dst{%k1}{z}
+    .elseif \j == 4
+    \insn (%r11), %zmm\dst{%k1}{z}
+    .elseif \j == 5
+    \insn (%r11,%rsi), %zmm\dst{%k1}{z}
+    .elseif \j == 6
+    \insn (%r11,%rsi,2), %zmm\dst{%k1}{z}
+    .else
+    \insn (%r11,%rbx), %zmm\dst{%k1}{z}
+    .endif
+.endm
+.macro ZR_OP insn, r, dst, src
+    .ifb \src
+    .if \r == 0
+    \insn (%rax), %zmm\dst
+    .elseif \r == 1
+    \insn (%rax,%rsi), %zmm\dst
+    .elseif \r == 2
+    \insn (%rax,%rsi,2), %zmm\dst
+    .else
+    \insn (%rax,%rbx), %zmm\dst
+    .endif
+    .else
+    .if \r == 0
+    \insn (%rax), %zmm\src, %zmm\dst
+    .elseif \r == 1
+    \insn (%rax,%rsi), %zmm\src, %zmm\dst
+    .elseif \r == 2
+    \insn (%rax,%rsi,2), %zmm\src, %zmm\dst
+    .else
+    \insn (%rax,%rbx), %zmm\src, %zmm\dst
+    .endif
+    .endif
+.endm
+.macro ZR_MASKLD insn, r, dst
+    .if \r == 0
+    \insn (%rax), %zmm\dst{%k1}{z}
+    .elseif \r == 1
+    \insn (%rax,%rsi), %zmm\dst{%k1}{z}
+    .elseif \r == 2
+    \insn (%rax,%rsi,2), %zmm\dst{%k1}{z}
+    .else
+    \insn (%rax,%rbx), %zmm\dst{%k1}{z}
+    .endif
+.endm
+
 /* ---- both tiers ------------------------------------------------------------------------------ */
 
 /* Three-register instruction with numbered ymm operands (AT&T order). */

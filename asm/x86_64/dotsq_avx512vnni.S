@@ -46,85 +46,6 @@
 #define QI_OS       80
 #define QI_FRAME    128
 
-/* \insn on query j's chunk at byte offset off of the q cursors: \insn off(addr), %zmm\dst. */
-.macro Q_OP insn, j, dst, off=0
-    .if \j == 0
-    \insn \off(%r10), %zmm\dst
-    .elseif \j == 1
-    \insn \off(%r10,%rsi), %zmm\dst
-    .elseif \j == 2
-    \insn \off(%r10,%rsi,2), %zmm\dst
-    .elseif \j == 3
-    \insn \off(%r10,%rbx), %zmm\dst
-    .elseif \j == 4
-    \insn \off(%r11), %zmm\dst
-    .elseif \j == 5
-    \insn \off(%r11,%rsi), %zmm\dst
-    .elseif \j == 6
-    \insn \off(%r11,%rsi,2), %zmm\dst
-    .else
-    \insn \off(%r11,%rbx), %zmm\dst
-    .endif
-.endm
-
-/* Zero-masked (k1) load of query j's chunk at the q cursors into zmm\dst. */
-.macro Q_MASKLD insn, j, dst
-    .if \j == 0
-    \insn (%r10), %zmm\dst{%k1}{z}
-    .elseif \j == 1
-    \insn (%r10,%rsi), %zmm\dst{%k1}{z}
-    .elseif \j == 2
-    \insn (%r10,%rsi,2), %zmm\dst{%k1}{z}
-    .elseif \j == 3
-    \insn (%r10,%rbx), %zmm\dst{%k1}{z}
-    .elseif \j == 4
-    \insn (%r11), %zmm\dst{%k1}{z}
-    .elseif \j == 5
-    \insn (%r11,%rsi), %zmm\dst{%k1}{z}
-    .elseif \j == 6
-    \insn (%r11,%rsi,2), %zmm\dst{%k1}{z}
-    .else
-    \insn (%r11,%rbx), %zmm\dst{%k1}{z}
-    .endif
-.endm
-
-/* \insn on row r's chunk at the row cursor, \insn (addr), %zmm\src, %zmm\dst (a load when
- * src is omitted); and the zero-masked load of it. */
-.macro R_OP insn, r, dst, src
-    .ifb \src
-    .if \r == 0
-    \insn (%rax), %zmm\dst
-    .elseif \r == 1
-    \insn (%rax,%rsi), %zmm\dst
-    .elseif \r == 2
-    \insn (%rax,%rsi,2), %zmm\dst
-    .else
-    \insn (%rax,%rbx), %zmm\dst
-    .endif
-    .else
-    .if \r == 0
-    \insn (%rax), %zmm\src, %zmm\dst
-    .elseif \r == 1
-    \insn (%rax,%rsi), %zmm\src, %zmm\dst
-    .elseif \r == 2
-    \insn (%rax,%rsi,2), %zmm\src, %zmm\dst
-    .else
-    \insn (%rax,%rbx), %zmm\src, %zmm\dst
-    .endif
-    .endif
-.endm
-.macro R_MASKLD insn, r, dst
-    .if \r == 0
-    \insn (%rax), %zmm\dst{%k1}{z}
-    .elseif \r == 1
-    \insn (%rax,%rsi), %zmm\dst{%k1}{z}
-    .elseif \r == 2
-    \insn (%rax,%rsi,2), %zmm\dst{%k1}{z}
-    .else
-    \insn (%rax,%rbx), %zmm\dst{%k1}{z}
-    .endif
-.endm
-
 /* Prefetch of row r at \off bytes from the cursor \base (r15 or rax). */
 .macro R_PREFETCH r, off, base
     .if \r == 0
@@ -208,12 +129,12 @@
     .irp r, 0, 1, 2, 3
     .if \r < \nr
     R_PREFETCH \r, 0, r15
-    R_OP    vmovups, \r, %(8 + \r)
+    ZR_OP    vmovups, \r, %(8 + \r)
     .endif
     .endr
     .irp j, 0, 1, 2, 3, 4, 5, 6, 7
     .if \j < \nq
-    Q_OP    vmovups, \j, %(12 + \j - \j / 2 * 2)
+    ZQ_OP    vmovups, \j, %(12 + \j - \j / 2 * 2)
     .irp r, 0, 1, 2, 3
     .if \r < \nr
     Z3      vfmadd231ps, %(8 + \r), %(12 + \j - \j / 2 * 2), %(16 + \j * \nr + \r)
@@ -241,12 +162,12 @@
     addq    %rdx, %rax
     .irp r, 0, 1, 2, 3
     .if \r < \nr
-    R_MASKLD vmovups, \r, %(8 + \r)
+    ZR_MASKLD vmovups, \r, %(8 + \r)
     .endif
     .endr
     .irp j, 0, 1, 2, 3, 4, 5, 6, 7
     .if \j < \nq
-    Q_MASKLD vmovups, \j, %(12 + \j - \j / 2 * 2)
+    ZQ_MASKLD vmovups, \j, %(12 + \j - \j / 2 * 2)
     .irp r, 0, 1, 2, 3
     .if \r < \nr
     Z3      vfmadd231ps, %(8 + \r), %(12 + \j - \j / 2 * 2), %(16 + \j * \nr + \r)
@@ -459,12 +380,12 @@ FUNC_END(simdot_dotsq_f32_avx512vnni)
     .irp r, 0, 1, 2, 3
     .if \r < \nr
     R_PREFETCH \r, SIMDOT_AVX512VNNI_DOTSQ_I8_PREFETCH, rax
-    R_OP    vpxord, \r, %(8 + \r), 15
+    ZR_OP    vpxord, \r, %(8 + \r), 15
     .endif
     .endr
     .irp j, 0, 1, 2, 3, 4, 5, 6, 7
     .if \j < \nq
-    Q_OP    vmovdqu64, \j, %(12 + \j - \j / 2 * 2)
+    ZQ_OP    vmovdqu64, \j, %(12 + \j - \j / 2 * 2)
     .irp r, 0, 1, 2, 3
     .if \r < \nr
     Z3      vpdpbusd, %(12 + \j - \j / 2 * 2), %(8 + \r), %(16 + \j * \nr + \r)
@@ -484,13 +405,13 @@ FUNC_END(simdot_dotsq_f32_avx512vnni)
     jz      52f
     .irp r, 0, 1, 2, 3
     .if \r < \nr
-    R_MASKLD vmovdqu8, \r, %(8 + \r)
+    ZR_MASKLD vmovdqu8, \r, %(8 + \r)
     Z3      vpxord, 15, %(8 + \r), %(8 + \r)
     .endif
     .endr
     .irp j, 0, 1, 2, 3, 4, 5, 6, 7
     .if \j < \nq
-    Q_MASKLD vmovdqu8, \j, %(12 + \j - \j / 2 * 2)
+    ZQ_MASKLD vmovdqu8, \j, %(12 + \j - \j / 2 * 2)
     .irp r, 0, 1, 2, 3
     .if \r < \nr
     Z3      vpdpbusd, %(12 + \j - \j / 2 * 2), %(8 + \r), %(16 + \j * \nr + \r)

@@ -173,91 +173,12 @@ FUNC_END(simdot_hammingsq_avx512vnni)
  * zmm16-31: accumulator of query j, row r in zmm(16 + j*nr + r), qword counts.
  */
 
-/* \insn on query j's chunk at the q cursors: \insn (addr), %zmm\dst when src is omitted (a
- * load), else \insn (addr), %zmm\src, %zmm\dst. */
-.macro HQ_Q insn, j, dst, src
-    .ifb \src
-    .if \j == 0
-    \insn (%r10), %zmm\dst
-    .elseif \j == 1
-    \insn (%r10,%rsi), %zmm\dst
-    .elseif \j == 2
-    \insn (%r10,%rsi,2), %zmm\dst
-    .elseif \j == 3
-    \insn (%r10,%rbx), %zmm\dst
-    .elseif \j == 4
-    \insn (%r11), %zmm\dst
-    .elseif \j == 5
-    \insn (%r11,%rsi), %zmm\dst
-    .elseif \j == 6
-    \insn (%r11,%rsi,2), %zmm\dst
-    .else
-    \insn (%r11,%rbx), %zmm\dst
-    .endif
-    .else
-    .if \j == 0
-    \insn (%r10), %zmm\src, %zmm\dst
-    .elseif \j == 1
-    \insn (%r10,%rsi), %zmm\src, %zmm\dst
-    .elseif \j == 2
-    \insn (%r10,%rsi,2), %zmm\src, %zmm\dst
-    .elseif \j == 3
-    \insn (%r10,%rbx), %zmm\src, %zmm\dst
-    .elseif \j == 4
-    \insn (%r11), %zmm\src, %zmm\dst
-    .elseif \j == 5
-    \insn (%r11,%rsi), %zmm\src, %zmm\dst
-    .elseif \j == 6
-    \insn (%r11,%rsi,2), %zmm\src, %zmm\dst
-    .else
-    \insn (%r11,%rbx), %zmm\src, %zmm\dst
-    .endif
-    .endif
-.endm
-
-/* Zero-masked (k1) byte load of query j's chunk at the q cursors into zmm\dst. */
-.macro HQ_QMASK j, dst
-    .if \j == 0
-    vmovdqu8 (%r10), %zmm\dst{%k1}{z}
-    .elseif \j == 1
-    vmovdqu8 (%r10,%rsi), %zmm\dst{%k1}{z}
-    .elseif \j == 2
-    vmovdqu8 (%r10,%rsi,2), %zmm\dst{%k1}{z}
-    .elseif \j == 3
-    vmovdqu8 (%r10,%rbx), %zmm\dst{%k1}{z}
-    .elseif \j == 4
-    vmovdqu8 (%r11), %zmm\dst{%k1}{z}
-    .elseif \j == 5
-    vmovdqu8 (%r11,%rsi), %zmm\dst{%k1}{z}
-    .elseif \j == 6
-    vmovdqu8 (%r11,%rsi,2), %zmm\dst{%k1}{z}
-    .else
-    vmovdqu8 (%r11,%rbx), %zmm\dst{%k1}{z}
-    .endif
-.endm
-
 /* Row r's chunk at the row cursor into zmm\dst: a plain load, or (mask=1) zero-masked by k1. */
 .macro HQ_R r, dst, mask=0
     .if \mask
-    .if \r == 0
-    vmovdqu8 (%rax), %zmm\dst{%k1}{z}
-    .elseif \r == 1
-    vmovdqu8 (%rax,%rsi), %zmm\dst{%k1}{z}
-    .elseif \r == 2
-    vmovdqu8 (%rax,%rsi,2), %zmm\dst{%k1}{z}
+    ZR_MASKLD vmovdqu8, \r, \dst
     .else
-    vmovdqu8 (%rax,%rbx), %zmm\dst{%k1}{z}
-    .endif
-    .else
-    .if \r == 0
-    vmovdqu64 (%rax), %zmm\dst
-    .elseif \r == 1
-    vmovdqu64 (%rax,%rsi), %zmm\dst
-    .elseif \r == 2
-    vmovdqu64 (%rax,%rsi,2), %zmm\dst
-    .else
-    vmovdqu64 (%rax,%rbx), %zmm\dst
-    .endif
+    ZR_OP   vmovdqu64, \r, \dst
     .endif
 .endm
 
@@ -280,13 +201,13 @@ FUNC_END(simdot_hammingsq_avx512vnni)
     .irp j, 0, 1, 2, 3, 4, 5, 6, 7
     .if \j < \nq
     .if \nr == 1 && !\mask
-    HQ_Q    vpxorq, \j, %(6 + \j - \j / 6 * 6), 0
+    ZQ_OP   vpxorq, \j, %(6 + \j - \j / 6 * 6), 0
     HQ_COUNT %(6 + \j - \j / 6 * 6), %(16 + \j)
     .else
     .if \mask
-    HQ_QMASK \j, %(4 + \j - \j / 2 * 2)
+    ZQ_MASKLD vmovdqu8, \j, %(4 + \j - \j / 2 * 2)
     .else
-    HQ_Q    vmovdqu64, \j, %(4 + \j - \j / 2 * 2)
+    ZQ_OP   vmovdqu64, \j, %(4 + \j - \j / 2 * 2)
     .endif
     .irp r, 0, 1, 2, 3
     .if \r < \nr
